@@ -1,0 +1,15 @@
+// Each CLI command registers itself on the root app; main.cpp only calls these.
+#pragma once
+
+#include "daemon/cli/command_env.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace ck::cli {
+
+void RegisterServeCommand(CLI::App& app, CommandEnv& env);
+void RegisterConfigCommand(CLI::App& app, CommandEnv& env);
+
+}  // namespace ck::cli

@@ -1,0 +1,122 @@
+// `certkeeper serve`: the long-running daemon.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "common/file_util.hpp"
+#include "common/log.hpp"
+#include "daemon/cli/commands.hpp"
+#include "daemon/cli/context.hpp"
+#include "daemon/daemon_backend.hpp"
+#include "daemon/signals.hpp"
+#include "daemon/state.hpp"
+#include "daemon/version.hpp"
+#include "web/admin_server.hpp"
+
+namespace ck::cli {
+namespace {
+
+struct ServeFlags {
+  bool dev = false;
+  std::string listen;
+};
+
+void PrintBanner(const Context& ctx, const daemon::State& state, const std::string& url) {
+  std::printf("certkeeper %s is running%s\n", CK_VERSION, ctx.dev ? " (development mode)" : "");
+  std::printf("  config      %s\n",
+              ctx.config_from_file ? ctx.config.source_path.c_str() : "(built-in defaults)");
+  std::printf("  state dir   %s\n", ctx.state_dir.c_str());
+  std::printf("  database    %s\n", ctx.DatabasePath().c_str());
+  std::printf("  master key  %s\n", state.master_key_origin.c_str());
+  std::printf("  admin API   %s\n", url.c_str());
+  std::printf("  health      curl -s %s/healthz\n", url.c_str());
+  std::printf("  logs        stderr (level %s)\n",
+              std::string(log::LevelName(ctx.config.log.level)).c_str());
+  std::printf("Stop with Ctrl-C or SIGTERM; SIGHUP reloads the configuration.\n");
+  std::fflush(stdout);
+}
+
+// SIGHUP: re-read and validate the config; keep the running one if the new one is invalid.
+void Reload(const CommandEnv& env, Context& ctx) {
+  auto fresh = LoadContext(env.global, ctx.dev);
+  if (!fresh.ok()) {
+    log::Error("reload rejected: configuration invalid, keeping the running one",
+               {{"reason", fresh.status().message()}});
+    return;
+  }
+  if (fresh->state_dir != ctx.state_dir ||
+      fresh->config.listen.ToString() != ctx.config.listen.ToString()) {
+    log::Warn("state_dir and listen changes need a restart; other settings reloaded");
+  }
+  ctx.config.log = fresh->config.log;
+  if (Status s = ApplyLogging(env.global, ctx.config); !s.ok()) {
+    log::Error("reload: logging settings rejected", {{"reason", s.message()}});
+  }
+  log::Info("configuration reloaded", {{"config", ctx.config.source_path}});
+}
+
+int RunServe(CommandEnv& env, const ServeFlags& flags) {
+  // Before any thread exists, so all threads inherit the mask and sigwait sees the signals.
+  daemon::BlockDaemonSignals();
+  auto ctx = LoadContext(env.global, flags.dev);
+  if (!ctx.ok()) {
+    std::fprintf(stderr, "certkeeper: config error: %s\n", ctx.status().message().c_str());
+    return kExitConfig;
+  }
+  if (Status s = ApplyLogging(env.global, ctx->config); !s.ok()) return ReportError(s);
+  if (!flags.listen.empty()) {
+    auto addr = config::ParseListenAddress(flags.listen);
+    if (!addr.ok()) return ReportError(addr.status());
+    ctx->config.listen = *addr;
+  }
+
+  auto state = daemon::OpenState(*ctx, /*take_writer_lock=*/true);
+  if (!state.ok()) {
+    log::Error("cannot open state",
+               {{"state_dir", ctx->state_dir}, {"reason", state.status().message()}});
+    return ReportError(state.status());
+  }
+
+  daemon::DaemonBackend backend(*state->store);
+  web::AdminServer server({.host = ctx->config.listen.host, .port = ctx->config.listen.port},
+                          backend);
+  auto port = server.Start();
+  if (!port.ok()) return ReportError(port.status());
+  config::ListenAddress bound = ctx->config.listen;
+  bound.port = *port;
+  const std::string url = "http://" + bound.ToString();
+  log::Info("certkeeper started", {{"version", CK_VERSION},
+                                   {"state_dir", ctx->state_dir},
+                                   {"admin_api", url},
+                                   {"pid", std::to_string(::getpid())}});
+  PrintBanner(*ctx, *state, url);
+
+  for (;;) {
+    daemon::SignalEvent ev = daemon::WaitForSignal();
+    if (ev == daemon::SignalEvent::kReload) {
+      Reload(env, *ctx);
+      continue;
+    }
+    break;
+  }
+  log::Info("stopping: finishing in-flight requests");
+  server.Stop();
+  log::Info("certkeeper stopped cleanly");
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, CommandEnv& env) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Run the certkeeper daemon (admin API, renewals)");
+  serve->add_flag("--dev", flags->dev,
+                  "Development mode: state in ./.certkeeper-dev (unless --state-dir), master key "
+                  "generated there on first start");
+  serve->add_option("--listen", flags->listen,
+                    "Admin API address, e.g. 127.0.0.1:8443 (port 0: any)");
+  serve->callback([&env, flags] { env.exit_code = RunServe(env, *flags); });
+}
+
+}  // namespace ck::cli
