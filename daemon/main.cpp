@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", env.global.log_level, "debug, info, warn or error");
   app.add_option("--log-format", env.global.log_format, "text or json");
 
-  // ck::cli::RegisterServeCommand(app, env);
+  ck::cli::RegisterServeCommand(app, env);
   ck::cli::RegisterConfigCommand(app, env);
 
   try {

@@ -1,6 +1,7 @@
 #include "web/admin_server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <cstring>
 
@@ -48,6 +49,12 @@ Result<uint16_t> AdminServer::Start() {
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   server_->set_keep_alive_timeout(30);
+  // cpp-httplib's default also sets SO_REUSEPORT, which would let a second daemon bind the
+  // same port and silently share the traffic. SO_REUSEADDR alone still allows a quick restart.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 
   auto route = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {

@@ -10,12 +10,12 @@
 namespace ck::web {
 
 struct HttpRequest {
-  std::string method;
-  std::string path;
-  std::multimap<std::string, std::string> query;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-  std::string remote_addr;
+  std::string method{};
+  std::string path{};
+  std::multimap<std::string, std::string> query{};
+  std::map<std::string, std::string> headers{};  // lower-case names
+  std::string body{};
+  std::string remote_addr{};
 };
 
 struct HttpResponse {

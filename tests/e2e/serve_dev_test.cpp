@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "tests/testing/subprocess.hpp"
+#include "tests/testing/child_process.hpp"
 
 namespace ck {
 namespace {
@@ -37,7 +37,6 @@ class ServeDevTest : public ::testing::Test {
                          "127.0.0.1:0", "--config", dir_ + "/none.toml"},
                         {"CERTKEEPER_CONFIG="}))
         << "cannot start " << Binary();
-
   }
 
   static int PortFromBanner(const std::string& out) {
@@ -64,7 +63,7 @@ TEST_F(ServeDevTest, StartsAnswersHealthzAndStopsOnSigterm) {
   EXPECT_NE(banner.find("/healthz"), std::string::npos);
 
   // State was created with safe modes.
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((state + "/master.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(stat((state + "/certkeeper.db").c_str(), &st), 0);
