@@ -6,6 +6,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
 
 namespace ck {
 
@@ -61,5 +65,8 @@ inline TimePoint FromUnixSeconds(int64_t s) { return TimePoint(std::chrono::seco
 
 // RFC 3339 UTC, e.g. "2026-11-22T11:22:43Z".
 std::string FormatRfc3339(TimePoint t);
+// Accepts "2026-11-22T11:22:43Z", fractional seconds, and "+hh:mm"/"-hh:mm" offsets, and a
+// bare date "2026-11-22" (midnight UTC). InvalidArgument otherwise.
+Result<TimePoint> ParseRfc3339(std::string_view text);
 
 }  // namespace ck

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
 
   ck::cli::RegisterServeCommand(app, env);
   ck::cli::RegisterConfigCommand(app, env);
+  ck::cli::RegisterStoreCommands(app, env);
+  ck::cli::RegisterInspectCommand(app, env);
 
   try {
     app.parse(argc, argv);

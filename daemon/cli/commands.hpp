@@ -11,5 +11,7 @@ namespace ck::cli {
 
 void RegisterServeCommand(CLI::App& app, CommandEnv& env);
 void RegisterConfigCommand(CLI::App& app, CommandEnv& env);
+void RegisterStoreCommands(CLI::App& app, CommandEnv& env);  // backup, restore, rekey
+void RegisterInspectCommand(CLI::App& app, CommandEnv& env);
 
 }  // namespace ck::cli

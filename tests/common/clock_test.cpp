@@ -62,3 +62,20 @@ TEST(ClockTest, Rfc3339) {
 
 }  // namespace
 }  // namespace ck
+
+namespace ck {
+namespace {
+
+TEST(ClockTest, ParseRfc3339) {
+  EXPECT_EQ(ToUnixSeconds(*ParseRfc3339("2023-11-14T22:13:20Z")), 1700000000);
+  EXPECT_EQ(ToUnixSeconds(*ParseRfc3339("2023-11-14T22:13:20.123Z")), 1700000000);
+  EXPECT_EQ(ToUnixSeconds(*ParseRfc3339("2023-11-15T00:13:20+02:00")), 1700000000);
+  EXPECT_EQ(ToUnixSeconds(*ParseRfc3339("1970-01-02")), 86400);
+  for (const char* bad : {"", "2023", "2023-13-01", "2023-11-14T25:00:00Z", "2023-11-14T22:13:20",
+                          "2023-11-14T22:13:20Zjunk", "yesterday"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ck
