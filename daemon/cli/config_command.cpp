@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "common/file_util.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
 
@@ -31,6 +32,14 @@ int RunCheck(const CommandEnv& env) {
     return kExitConfig;
   }
   const auto& c = ctx->config;
+  // A config that parses but names a master key the daemon will refuse is not OK.
+  if (!c.master_key_file.empty()) {
+    if (Status s = CheckSecretFileMode(c.master_key_file); !s.ok()) {
+      std::fprintf(stderr, "certkeeper: config error: %s: master_key_file: %s\n",
+                   c.source_path.c_str(), s.message().c_str());
+      return kExitConfig;
+    }
+  }
   std::printf("config OK: %s\n",
               ctx->config_from_file ? c.source_path.c_str() : "(no file; built-in defaults)");
   std::printf("  state_dir        %s\n", ctx->state_dir.c_str());

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -40,6 +41,20 @@ Result<std::string> GetString(std::string_view source, const toml::node& node,
   return KeyError(source, node, key, "expected a string, got " + TypeName(node));
 }
 
+// Edit distance, for "did you mean" hints on misspelled keys.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
 // Rejects keys this version does not know, so "lisen = ..." is an error, not a no-op.
 Status CheckKnownKeys(std::string_view source, const toml::table& table, std::string_view prefix,
                       const std::set<std::string, std::less<>>& known) {
@@ -48,8 +63,19 @@ Status CheckKnownKeys(std::string_view source, const toml::table& table, std::st
       std::string full = prefix.empty() ? std::string(key.str())
                                         : std::string(prefix) + "." + std::string(key.str());
       std::string known_list;
-      for (const auto& k : known) known_list += (known_list.empty() ? "" : ", ") + k;
-      return KeyError(source, node, full, "unknown key (known keys here: " + known_list + ")");
+      std::string suggestion;
+      size_t best = 3;  // only suggest close matches
+      for (const auto& k : known) {
+        known_list += (known_list.empty() ? "" : ", ") + k;
+        size_t d = EditDistance(key.str(), k);
+        if (d < best) {
+          best = d;
+          suggestion = k;
+        }
+      }
+      std::string hint = suggestion.empty() ? "" : "did you mean '" + suggestion + "'? ";
+      return KeyError(source, node, full,
+                      "unknown key (" + hint + "known keys here: " + known_list + ")");
     }
   }
   return OkStatus();

@@ -42,7 +42,7 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
   const BadCase cases[] = {
       {"listen = \"127.0.0.1\"\n", "c.toml:1: listen: invalid listen address"},
       {"\n\nlisten = 8443\n", "c.toml:3: listen: expected a string, got an integer"},
-      {"lisen = \"127.0.0.1:1\"\n", "c.toml:1: lisen: unknown key"},
+      {"lisen = \"127.0.0.1:1\"\n", "c.toml:1: lisen: unknown key (did you mean 'listen'?"},
       {"[log]\nlevel = \"loud\"\n", "c.toml:2: log.level: unknown log level 'loud'"},
       {"[log]\nformat = \"xml\"\n", "c.toml:2: log.format: unknown log format"},
       {"[log]\ncolour = true\n", "c.toml:2: log.colour: unknown key"},

@@ -1,9 +1,9 @@
 // `certkeeper inspect HOST:PORT` against a real `openssl s_server` on loopback, serving chains
 // minted by TestCa: good, expired, unknown CA, wrong host; plus file targets and --json.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "tests/testing/child_process.hpp"
 #include "tests/testing/ports.hpp"
@@ -50,9 +50,16 @@ class InspectE2eTest : public ::testing::Test {
     std::string chain = dir_.WriteFile(name + "-chain.pem", intermediates);
     std::string key = dir_.WriteFile(name + ".key", leaf.KeyPem(), 0600);
     uint16_t port = ck::testing::PickFreePort();
-    std::vector<std::string> argv = {"/usr/bin/openssl", "s_server", "-accept",
-                                     "127.0.0.1:" + std::to_string(port), "-cert", cert,
-                                     "-key", key, "-quiet", "-www"};
+    std::vector<std::string> argv = {"/usr/bin/openssl",
+                                     "s_server",
+                                     "-accept",
+                                     "127.0.0.1:" + std::to_string(port),
+                                     "-cert",
+                                     cert,
+                                     "-key",
+                                     key,
+                                     "-quiet",
+                                     "-www"};
     if (!intermediates.empty()) argv.insert(argv.end(), {"-cert_chain", chain});
     auto server = std::make_unique<ck::testing::Subprocess>();
     EXPECT_TRUE(server->Start(argv));
@@ -82,8 +89,8 @@ class InspectE2eTest : public ::testing::Test {
     auto [rc, out] = RunCommand(args, {}, std::chrono::seconds(30));
     // stderr is merged: the JSON document is the part from the first '{'.
     auto start = out.find('{');
-    auto j = nlohmann::json::parse(start == std::string::npos ? "" : out.substr(start), nullptr,
-                                   false);
+    auto j =
+        nlohmann::json::parse(start == std::string::npos ? "" : out.substr(start), nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << out;
     return {rc, j};
   }
@@ -110,8 +117,8 @@ TEST_F(InspectE2eTest, GoodChainVerifies) {
   EXPECT_GT(j["certificates"][0]["days_left"].get<double>(), 80);
 
   // Human output says the same in words.
-  auto [rc2, text] = RunCommand({Binary(), "inspect", "localhost:" + std::to_string(port), "--ca",
-                                 root_pem_});
+  auto [rc2, text] =
+      RunCommand({Binary(), "inspect", "localhost:" + std::to_string(port), "--ca", root_pem_});
   EXPECT_EQ(rc2, 0) << text;
   EXPECT_NE(text.find("verified against the given --ca"), std::string::npos) << text;
   EXPECT_NE(text.find("OK"), std::string::npos);
@@ -225,8 +232,9 @@ TEST_F(InspectE2eTest, FilesCertKeyCsrAndMismatch) {
   EXPECT_NE(text.find(leaf.key.SpkiSha256Pin()), std::string::npos);
 
   // Garbage: a clear error, exit 2, no crash.
-  std::string junk = dir_.WriteFile("junk.pem", "-----BEGIN CERTIFICATE-----\nnot base64!\n"
-                                                "-----END CERTIFICATE-----\n");
+  std::string junk = dir_.WriteFile("junk.pem",
+                                    "-----BEGIN CERTIFICATE-----\nnot base64!\n"
+                                    "-----END CERTIFICATE-----\n");
   auto [rc_junk, out_junk] = RunCommand({Binary(), "inspect", junk});
   EXPECT_EQ(rc_junk, 2) << out_junk;
   EXPECT_NE(out_junk.find("junk.pem"), std::string::npos) << out_junk;

@@ -36,8 +36,8 @@ class StoreCliTest : public ::testing::Test {
     daemon.Signal(SIGTERM);
     ASSERT_EQ(daemon.Wait().value_or(-1), 0) << daemon.output();
     for (int i = 0; i < 5; ++i) {
-      auto key = pki::PrivateKey::Generate(i % 2 ? pki::KeyType::kEcdsaP256
-                                                 : pki::KeyType::kEd25519);
+      auto key =
+          pki::PrivateKey::Generate(i % 2 ? pki::KeyType::kEcdsaP256 : pki::KeyType::kEd25519);
       ASSERT_TRUE(key.ok());
       pems_.push_back(key->ToPem());
     }
