@@ -48,8 +48,8 @@ Result<LoadedMasterKey> LoadMasterKeyFor(const cli::Context& ctx) {
       local);
 }
 
-Result<State> OpenState(const cli::Context& ctx, bool take_writer_lock, bool create_if_missing) {
-  if (create_if_missing) {
+Result<State> OpenState(const cli::Context& ctx, const OpenStateOptions& opts) {
+  if (opts.create_if_missing) {
     const bool existed = FileExists(ctx.state_dir);
     RETURN_IF_ERROR(EnsureDirectory(ctx.state_dir, 0700));
     // Only tighten a directory we created; an operator-made one keeps its chosen mode.
@@ -60,8 +60,9 @@ Result<State> OpenState(const cli::Context& ctx, bool take_writer_lock, bool cre
   }
   ASSIGN_OR_RETURN(LoadedMasterKey master, LoadMasterKeyFor(ctx));
   store::SqliteOpenOptions options;
-  options.take_writer_lock = take_writer_lock;
-  options.create_if_missing = create_if_missing;
+  options.take_writer_lock = opts.take_writer_lock;
+  options.create_if_missing = opts.create_if_missing;
+  options.migrate = opts.migrate;
   auto opened = store::SqliteStore::Open(ctx.DatabasePath(), master.key, options);
   if (!opened.ok()) return opened.status();
   State state;

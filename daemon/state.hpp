@@ -31,9 +31,18 @@ struct State {
   std::string master_key_id;
 };
 
-// Creates the state dir (0700) if needed, loads the master key and opens the SQLite store.
-// `take_writer_lock`: the daemon and every writing command; read-only commands may skip it.
-Result<State> OpenState(const cli::Context& ctx, bool take_writer_lock,
-                        bool create_if_missing = true);
+struct OpenStateOptions {
+  // The daemon and every writing command; read-only commands (backup) may run beside the
+  // daemon without it.
+  bool take_writer_lock = true;
+  // Create the state dir (0700) and an empty database; false: NotFound when there is none.
+  bool create_if_missing = true;
+  // Bring the schema up to date (needs the writer lock). Off for backup, so an old database
+  // can be saved before an upgrade touches it.
+  bool migrate = true;
+};
+
+// Loads the master key and opens the SQLite store under the state dir.
+Result<State> OpenState(const cli::Context& ctx, const OpenStateOptions& options);
 
 }  // namespace ck::daemon

@@ -71,7 +71,7 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     ctx->config.listen = *addr;
   }
 
-  auto state = daemon::OpenState(*ctx, /*take_writer_lock=*/true);
+  auto state = daemon::OpenState(*ctx, daemon::OpenStateOptions{});
   if (!state.ok()) {
     log::Error("cannot open state",
                {{"state_dir", ctx->state_dir}, {"reason", state.status().message()}});

@@ -29,7 +29,11 @@ int RunBackup(const CommandEnv& env, const std::string& dest) {
   Result<Context> ctx = InternalError("unset");
   if (int rc = LoadOrReport(env, ctx); rc != kExitOk) return rc;
   // No writer lock: the online backup API copies a consistent snapshot while the daemon runs.
-  auto state = daemon::OpenState(*ctx, /*take_writer_lock=*/false, /*create_if_missing=*/false);
+  daemon::OpenStateOptions options;
+  options.take_writer_lock = false;
+  options.create_if_missing = false;
+  options.migrate = false;
+  auto state = daemon::OpenState(*ctx, options);
   if (!state.ok()) return ReportError(state.status());
   if (Status s = state->store->Backup(dest); !s.ok()) return ReportError(s);
   auto version = state->store->SchemaVersion();
@@ -49,10 +53,13 @@ int RunRestore(const CommandEnv& env, const std::string& src) {
   if (Status s = EnsureDirectory(ctx->state_dir, 0700); !s.ok()) return ReportError(s);
   auto master = daemon::LoadMasterKeyFor(*ctx);
   if (!master.ok()) return ReportError(master.status());
+  const bool had_database = ::access(ctx->DatabasePath().c_str(), F_OK) == 0;
   Status s = store::SqliteStore::RestoreFrom(src, ctx->DatabasePath(), master->key);
   if (!s.ok()) return ReportError(s.WithContext("restore refused, database unchanged"));
   std::printf("restored %s from %s\n", ctx->DatabasePath().c_str(), src.c_str());
-  std::printf("the previous database is kept at %s.pre-restore\n", ctx->DatabasePath().c_str());
+  if (had_database) {
+    std::printf("the previous database is kept at %s.pre-restore\n", ctx->DatabasePath().c_str());
+  }
   return kExitOk;
 }
 
@@ -63,7 +70,9 @@ struct RekeyFlags {
 int RunRekey(const CommandEnv& env, const RekeyFlags& flags) {
   Result<Context> ctx = InternalError("unset");
   if (int rc = LoadOrReport(env, ctx); rc != kExitOk) return rc;
-  auto state = daemon::OpenState(*ctx, /*take_writer_lock=*/true, /*create_if_missing=*/false);
+  daemon::OpenStateOptions options;
+  options.create_if_missing = false;
+  auto state = daemon::OpenState(*ctx, options);
   if (!state.ok()) return ReportError(state.status());
 
   // The new key is made durable before any row is sealed with it: a crash at any point

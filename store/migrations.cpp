@@ -1,0 +1,175 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+#include "store/sqlite_handle.hpp"
+#include "store/sqlite_store_internal.hpp"
+
+namespace ck::store {
+namespace {
+
+// kMigrations[k-1] takes the schema from version k-1 to k.
+constexpr std::array<const char*, kCurrentSchemaVersion> kMigrations = {
+    // v1: core tables.
+    R"sql(
+CREATE TABLE private_keys (
+  id INTEGER PRIMARY KEY,
+  label TEXT NOT NULL UNIQUE,
+  algorithm TEXT NOT NULL,
+  public_pin TEXT NOT NULL DEFAULT '',
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE certificates (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('managed', 'ca', 'external', 'file')),
+  issuer TEXT NOT NULL DEFAULT '',
+  serial_hex TEXT NOT NULL DEFAULT '',
+  sans TEXT NOT NULL DEFAULT '',
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  cert_pem TEXT NOT NULL,
+  chain_pem TEXT NOT NULL DEFAULT '',
+  key_id INTEGER REFERENCES private_keys(id),
+  status TEXT NOT NULL,
+  fingerprint_sha256 TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (name, fingerprint_sha256)
+);
+CREATE INDEX certificates_by_name ON certificates(name, not_after);
+CREATE INDEX certificates_by_key ON certificates(key_id);
+CREATE TABLE acme_accounts (
+  id INTEGER PRIMARY KEY,
+  server_url TEXT NOT NULL,
+  contact TEXT NOT NULL DEFAULT '',
+  account_url TEXT NOT NULL DEFAULT '',
+  key_id INTEGER NOT NULL REFERENCES private_keys(id),
+  status TEXT NOT NULL,
+  eab_kid TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX acme_accounts_by_key ON acme_accounts(key_id);
+CREATE TABLE acme_orders (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES acme_accounts(id) ON DELETE CASCADE,
+  certificate_name TEXT NOT NULL,
+  order_url TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  identifiers TEXT NOT NULL DEFAULT '[]',
+  finalize_url TEXT NOT NULL DEFAULT '',
+  cert_url TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX acme_orders_by_certificate ON acme_orders(certificate_name, id);
+CREATE INDEX acme_orders_by_account ON acme_orders(account_id);
+CREATE TABLE ca (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('root', 'intermediate')),
+  cert_pem TEXT NOT NULL,
+  key_id INTEGER REFERENCES private_keys(id),
+  status TEXT NOT NULL,
+  not_after INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX ca_by_key ON ca(key_id);
+CREATE TABLE consumers (
+  id INTEGER PRIMARY KEY,
+  certificate_name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  config_json TEXT NOT NULL DEFAULT '{}',
+  last_deployed_serial TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX consumers_by_certificate ON consumers(certificate_name);
+)sql",
+    // v2: the append-only event log, and pin sets.
+    R"sql(
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  certificate_name TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT '',
+  details_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_certificate ON events(certificate_name, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE pin_sets (
+  id INTEGER PRIMARY KEY,
+  certificate_name TEXT NOT NULL,
+  pin TEXT NOT NULL,
+  key_id INTEGER REFERENCES private_keys(id) ON DELETE SET NULL,
+  state TEXT NOT NULL CHECK (state IN ('published', 'active', 'retired', 'backup')),
+  publish_at INTEGER,
+  active_at INTEGER,
+  retire_at INTEGER,
+  UNIQUE (certificate_name, pin)
+);
+CREATE INDEX pin_sets_by_key ON pin_sets(key_id);
+)sql",
+    // v3: hashed API tokens, the renewal-scan index, deploy verification results.
+    R"sql(
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX certificates_by_not_after ON certificates(not_after);
+ALTER TABLE consumers ADD COLUMN last_verified_at INTEGER;
+ALTER TABLE consumers ADD COLUMN last_result TEXT NOT NULL DEFAULT '';
+)sql",
+};
+
+}  // namespace
+
+Result<int> ReadSchemaVersion(sqlite3* db) {
+  ASSIGN_OR_RETURN(int64_t v, sqlite::QueryInt(db, "PRAGMA user_version"));
+  return static_cast<int>(v);
+}
+
+Status MigrateDb(sqlite3* db, const std::string& path, int target) {
+  if (target < 0 || target > kCurrentSchemaVersion) {
+    return InvalidArgumentError("no schema version " + std::to_string(target));
+  }
+  ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
+  if (version > target) {
+    return FailedPreconditionError(
+        "database " + path + " has schema version " + std::to_string(version) +
+        ", but this certkeeper supports up to version " + std::to_string(target) +
+        "; run a newer certkeeper or restore a backup made by this version");
+  }
+  for (int next = version + 1; next <= target; ++next) {
+    std::string what = "migrate " + path + " to schema version " + std::to_string(next);
+    RETURN_IF_ERROR(sqlite::Exec(db, "BEGIN IMMEDIATE", what));
+    Status s = sqlite::Exec(db, kMigrations[next - 1], what);
+    if (s.ok()) {
+      std::string set = "PRAGMA user_version = " + std::to_string(next);
+      s = sqlite::Exec(db, set.c_str(), what);
+    }
+    if (s.ok()) s = sqlite::Exec(db, "COMMIT", what);
+    if (!s.ok()) {
+      if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return s;
+    }
+  }
+  return OkStatus();
+}
+
+Status MigrateFileTo(const std::string& path, int version) {
+  ASSIGN_OR_RETURN(sqlite::DbPtr db,
+                   sqlite::OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  RETURN_IF_ERROR(sqlite::Exec(db.get(), "PRAGMA journal_mode = WAL", "set WAL mode"));
+  return MigrateDb(db.get(), path, version);
+}
+
+}  // namespace ck::store

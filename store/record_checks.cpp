@@ -1,0 +1,107 @@
+#include "store/record_checks.hpp"
+
+#include <initializer_list>
+#include <string>
+
+namespace ck::store {
+namespace {
+
+Status Required(std::string_view record, std::string_view field, std::string_view value) {
+  if (value.empty()) {
+    return InvalidArgumentError(std::string(record) + ": " + std::string(field) +
+                                " must not be empty");
+  }
+  return OkStatus();
+}
+
+Status OneOf(std::string_view record, std::string_view field, std::string_view value,
+             std::initializer_list<std::string_view> allowed) {
+  std::string list;
+  for (std::string_view a : allowed) {
+    if (value == a) return OkStatus();
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  return InvalidArgumentError(std::string(record) + ": " + std::string(field) + " '" +
+                              std::string(value) + "' is not one of " + list);
+}
+
+// List items are stored one per line, so an item may be neither empty nor contain a newline.
+Status LineItems(std::string_view record, std::string_view field,
+                 const std::vector<std::string>& items) {
+  for (const auto& item : items) {
+    if (item.empty() || item.find('\n') != std::string::npos) {
+      return InvalidArgumentError(std::string(record) + ": " + std::string(field) +
+                                  " entries must be non-empty single lines");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status CheckCertificate(const CertificateRecord& c) {
+  const std::string rec = "certificate '" + c.name + "'";
+  RETURN_IF_ERROR(Required("certificate", "name", c.name));
+  RETURN_IF_ERROR(OneOf(rec, "source", c.source, {"managed", "ca", "external", "file"}));
+  RETURN_IF_ERROR(Required(rec, "status", c.status));
+  RETURN_IF_ERROR(Required(rec, "cert_pem", c.cert_pem));
+  RETURN_IF_ERROR(Required(rec, "fingerprint_sha256", c.fingerprint_sha256));
+  return LineItems(rec, "sans", c.sans);
+}
+
+Status CheckKeyMeta(const KeyRecord& k) {
+  RETURN_IF_ERROR(Required("key", "label", k.label));
+  return Required("key '" + k.label + "'", "algorithm", k.algorithm);
+}
+
+Status CheckAcmeAccount(const AcmeAccountRecord& a) {
+  RETURN_IF_ERROR(Required("ACME account", "server_url", a.server_url));
+  RETURN_IF_ERROR(Required("ACME account", "status", a.status));
+  return LineItems("ACME account", "contact", a.contact);
+}
+
+Status CheckAcmeOrder(const AcmeOrderRecord& o) {
+  RETURN_IF_ERROR(Required("ACME order", "certificate_name", o.certificate_name));
+  return Required("ACME order", "status", o.status);
+}
+
+Status CheckCa(const CaRecord& c) {
+  RETURN_IF_ERROR(Required("CA", "name", c.name));
+  const std::string rec = "CA '" + c.name + "'";
+  RETURN_IF_ERROR(OneOf(rec, "role", c.role, {"root", "intermediate"}));
+  RETURN_IF_ERROR(Required(rec, "cert_pem", c.cert_pem));
+  return Required(rec, "status", c.status);
+}
+
+Status CheckPin(const PinSetRecord& p) {
+  RETURN_IF_ERROR(Required("pin", "certificate_name", p.certificate_name));
+  RETURN_IF_ERROR(Required("pin", "pin", p.pin));
+  return OneOf("pin for '" + p.certificate_name + "'", "state", p.state,
+               {"published", "active", "retired", "backup"});
+}
+
+Status CheckConsumer(const ConsumerRecord& c) {
+  RETURN_IF_ERROR(Required("consumer", "certificate_name", c.certificate_name));
+  return Required("consumer", "type", c.type);
+}
+
+Status CheckTokenHash(std::string_view hash) {
+  bool ok = hash.size() == 64;
+  for (char ch : hash) ok = ok && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+  if (!ok) {
+    return InvalidArgumentError(
+        "an API token hash must be 64 lowercase hex digits (SHA-256 of the token); the token "
+        "itself is never stored");
+  }
+  return OkStatus();
+}
+
+Status CheckApiToken(const ApiTokenRecord& t) {
+  RETURN_IF_ERROR(Required("API token", "name", t.name));
+  RETURN_IF_ERROR(Required("API token '" + t.name + "'", "role", t.role));
+  return CheckTokenHash(t.token_hash);
+}
+
+Status CheckEvent(const EventRecord& e) { return Required("event", "kind", e.kind); }
+
+}  // namespace ck::store
