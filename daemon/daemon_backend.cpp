@@ -15,4 +15,43 @@ web::HealthReport DaemonBackend::Health() {
   return report;
 }
 
+Result<web::Identity> DaemonBackend::AuthenticateToken(std::string_view token) {
+  return tokens_.Authenticate(token);
+}
+
+Result<web::Identity> DaemonBackend::AuthenticateClientCertificate(const pki::Certificate&) {
+  // Client certificates are only requested once the internal CA serves the API over mTLS.
+  return UnauthenticatedError("client certificate authentication is not enabled");
+}
+
+web::TokenInfo DaemonBackend::ToInfo(const store::ApiTokenRecord& r) const {
+  web::TokenInfo info;
+  info.id = r.id;
+  info.name = r.name;
+  info.role = r.role;
+  info.created_at = r.created_at;
+  info.expires_at = r.expires_at;
+  info.revoked_at = r.revoked_at;
+  const TimePoint now = clock_.Now();
+  info.state = r.revoked_at                             ? "revoked"
+               : (r.expires_at && *r.expires_at <= now) ? "expired"
+                                                        : "active";
+  return info;
+}
+
+Result<web::NewToken> DaemonBackend::CreateToken(const std::string& name, web::Role role,
+                                                 std::chrono::seconds ttl) {
+  ASSIGN_OR_RETURN(CreatedToken created, tokens_.Create(name, role, ttl));
+  return web::NewToken{ToInfo(created.record), std::move(created.secret)};
+}
+
+Result<std::vector<web::TokenInfo>> DaemonBackend::ListTokens() {
+  ASSIGN_OR_RETURN(auto records, tokens_.List());
+  std::vector<web::TokenInfo> out;
+  for (const auto& r : records) out.push_back(ToInfo(r));
+  return out;
+}
+
+Status DaemonBackend::RevokeToken(int64_t id) { return tokens_.Revoke(id); }
+
 }  // namespace ck::daemon

@@ -2,6 +2,8 @@
 // the store (and, as they land, the scheduler, CA and ACME client).
 #pragma once
 
+#include "common/clock.hpp"
+#include "daemon/token_service.hpp"
 #include "store/store.hpp"
 #include "web/backend.hpp"
 
@@ -9,11 +11,23 @@ namespace ck::daemon {
 
 class DaemonBackend final : public web::Backend {
  public:
-  explicit DaemonBackend(store::Store& store) : store_(store) {}
+  DaemonBackend(store::Store& store, Clock& clock)
+      : store_(store), clock_(clock), tokens_(store, clock) {}
+
   web::HealthReport Health() override;
+  Result<web::Identity> AuthenticateToken(std::string_view token) override;
+  Result<web::Identity> AuthenticateClientCertificate(const pki::Certificate& leaf) override;
+  Result<web::NewToken> CreateToken(const std::string& name, web::Role role,
+                                    std::chrono::seconds ttl) override;
+  Result<std::vector<web::TokenInfo>> ListTokens() override;
+  Status RevokeToken(int64_t id) override;
 
  private:
+  web::TokenInfo ToInfo(const store::ApiTokenRecord& record) const;
+
   store::Store& store_;
+  Clock& clock_;
+  TokenService tokens_;
 };
 
 }  // namespace ck::daemon

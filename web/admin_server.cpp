@@ -1,15 +1,22 @@
 #include "web/admin_server.hpp"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "common/log.hpp"
 #include "web/health_handler.hpp"
+#include "web/request_auth.hpp"
+#include "web/token_handlers.hpp"
 
 namespace ck::web {
 namespace {
+
+using AuthedHandler = HttpResponse (*)(const HttpRequest&, const Identity&, Backend&);
+using PublicHandler = HttpResponse (*)(const HttpRequest&, Backend&);
 
 HttpRequest ToRequest(const httplib::Request& req) {
   HttpRequest out;
@@ -23,6 +30,12 @@ HttpRequest ToRequest(const httplib::Request& req) {
   }
   out.body = req.body;
   out.remote_addr = req.remote_addr;
+  // Only a certificate that passed the handshake's verification counts as an identity.
+  if (req.ssl != nullptr && SSL_get_verify_result(req.ssl) == X509_V_OK) {
+    if (X509* peer = SSL_get0_peer_certificate(req.ssl)) {
+      out.client_certificate = pki::Certificate::Share(peer);
+    }
+  }
   return out;
 }
 
@@ -35,6 +48,36 @@ void WriteResponse(const HttpResponse& in, httplib::Response& out) {
   out.set_content(in.body, in.content_type.c_str());
 }
 
+void LogRequest(const httplib::Request& req, int status, const std::string& identity,
+                std::chrono::steady_clock::time_point start) {
+  auto ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count() /
+            1000.0;
+  char dur[32];
+  std::snprintf(dur, sizeof dur, "%.1f", ms);
+  log::Fields fields = {
+      {"method", req.method}, {"path", req.path},          {"status", std::to_string(status)},
+      {"identity", identity}, {"remote", req.remote_addr}, {"ms", dur}};
+  if (req.path == "/healthz") {
+    log::Debug("admin request", fields);
+  } else {
+    log::Info("admin request", fields);
+  }
+}
+
+// Runs a handler with the convention that nothing escapes: handlers do not throw, and if one
+// does anyway the client gets a 500 problem and the log says which path.
+template <typename Fn>
+HttpResponse Guarded(const httplib::Request& req, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    log::Error("admin API handler threw", {{"path", req.path}, {"reason", e.what()}});
+    return ProblemResponse(InternalError("internal error"));
+  }
+}
+
 }  // namespace
 
 AdminServer::AdminServer(AdminServerOptions options, Backend& backend)
@@ -42,9 +85,56 @@ AdminServer::AdminServer(AdminServerOptions options, Backend& backend)
 
 AdminServer::~AdminServer() { Stop(); }
 
+void AdminServer::RegisterRoutes() {
+  auto open = [this](PublicHandler handler) {
+    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+      auto start = std::chrono::steady_clock::now();
+      HttpResponse resp = Guarded(req, [&] { return handler(ToRequest(req), backend_); });
+      WriteResponse(resp, res);
+      LogRequest(req, resp.status, "-", start);
+    };
+  };
+  auto authed = [this](Permission needed, AuthedHandler handler) {
+    return [this, needed, handler](const httplib::Request& req, httplib::Response& res) {
+      auto start = std::chrono::steady_clock::now();
+      std::string who = "-";
+      HttpResponse resp = Guarded(req, [&]() -> HttpResponse {
+        HttpRequest request = ToRequest(req);
+        auto identity = Authenticate(request, backend_);
+        if (!identity.ok()) {
+          HttpResponse r = ProblemResponse(identity.status());
+          r.headers["WWW-Authenticate"] = "Bearer realm=\"certkeeper\"";
+          return r;
+        }
+        who = identity->ToString();
+        if (Status s = Authorize(*identity, needed); !s.ok()) return ProblemResponse(s);
+        return handler(request, *identity, backend_);
+      });
+      WriteResponse(resp, res);
+      LogRequest(req, resp.status, who, start);
+    };
+  };
+  server_->Get("/healthz", open(HandleHealthz));
+  server_->Post("/v1/tokens", authed(Permission::kAdminister, HandleCreateToken));
+  server_->Get("/v1/tokens", authed(Permission::kAdminister, HandleListTokens));
+  server_->Delete(R"(/v1/tokens/(\d+))", authed(Permission::kAdminister, HandleRevokeToken));
+}
+
 Result<uint16_t> AdminServer::Start() {
   if (server_) return FailedPreconditionError("admin server already started");
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls) {
+    auto settings = options_.tls;
+    Status configured = OkStatus();
+    auto ssl_server = std::make_unique<httplib::SSLServer>([settings, &configured](SSL_CTX& ctx) {
+      configured = ConfigureServerContext(&ctx, *settings);
+      return configured.ok();
+    });
+    if (!configured.ok()) return configured.WithContext("admin API TLS");
+    if (!ssl_server->is_valid()) return InternalError("admin API TLS context is not valid");
+    server_ = std::move(ssl_server);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
@@ -55,30 +145,13 @@ Result<uint16_t> AdminServer::Start() {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-
-  auto route = [this](auto handler) {
-    return [this, handler](const httplib::Request& req, httplib::Response& res) {
-      HttpResponse resp;
-      try {
-        resp = handler(ToRequest(req), backend_);
-      } catch (const std::exception& e) {
-        // Handlers do not throw by convention; this is the last line of defence.
-        log::Error("admin API handler threw", {{"path", req.path}, {"reason", e.what()}});
-        resp = ProblemResponse(InternalError("internal error"));
-      }
-      WriteResponse(resp, res);
-      log::Debug("admin request", {{"method", req.method},
-                                   {"path", req.path},
-                                   {"status", std::to_string(resp.status)},
-                                   {"remote", req.remote_addr}});
-    };
-  };
-  server_->Get("/healthz", route(HandleHealthz));
+  RegisterRoutes();
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     HttpResponse problem = ProblemResponse(
-        res.status == 404
-            ? NotFoundError("no such endpoint")
+        res.status == 404 ? NotFoundError("no such endpoint")
+        : res.status == 413
+            ? InvalidArgumentError("request body too large")
             : InvalidArgumentError("request rejected (" + std::to_string(res.status) + ")"));
     problem.status = res.status;
     WriteResponse(problem, res);

@@ -1,5 +1,5 @@
-// The admin API's HTTP server: owns the cpp-httplib server and its thread, and routes requests
-// to socket-free handlers.
+// The admin API's HTTP(S) server: owns the cpp-httplib server and its thread, authenticates
+// each request, checks the role an endpoint needs, and routes to socket-free handlers.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "common/status.hpp"
 #include "web/backend.hpp"
+#include "web/tls_config.hpp"
 
 namespace httplib {
 class Server;
@@ -20,6 +21,8 @@ struct AdminServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8443;  // 0: pick a free port
   size_t max_body_bytes = 1 << 20;
+  // HTTPS when set (the default in the daemon); plain HTTP only for tests of the routing.
+  std::shared_ptr<TlsServerSettings> tls;
 };
 
 class AdminServer {
@@ -35,6 +38,8 @@ class AdminServer {
   void Stop();
 
  private:
+  void RegisterRoutes();
+
   AdminServerOptions options_;
   Backend& backend_;
   std::unique_ptr<httplib::Server> server_;

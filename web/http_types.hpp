@@ -3,9 +3,11 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/status.hpp"
+#include "pki/certificate.hpp"
 
 namespace ck::web {
 
@@ -16,6 +18,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers{};  // lower-case names
   std::string body{};
   std::string remote_addr{};
+  // The verified client certificate of an mTLS connection (leaf), when one was presented.
+  std::optional<pki::Certificate> client_certificate{};
 };
 
 struct HttpResponse {

@@ -13,5 +13,6 @@ void RegisterServeCommand(CLI::App& app, CommandEnv& env);
 void RegisterConfigCommand(CLI::App& app, CommandEnv& env);
 void RegisterStoreCommands(CLI::App& app, CommandEnv& env);  // backup, restore, rekey
 void RegisterInspectCommand(CLI::App& app, CommandEnv& env);
+void RegisterTokenCommands(CLI::App& app, CommandEnv& env);
 
 }  // namespace ck::cli

@@ -78,9 +78,12 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     return ReportError(state.status());
   }
 
-  daemon::DaemonBackend backend(*state->store);
-  web::AdminServer server({.host = ctx->config.listen.host, .port = ctx->config.listen.port},
-                          backend);
+  SystemClock clock;
+  daemon::DaemonBackend backend(*state->store, clock);
+  web::AdminServerOptions server_options;
+  server_options.host = ctx->config.listen.host;
+  server_options.port = ctx->config.listen.port;
+  web::AdminServer server(server_options, backend);
   auto port = server.Start();
   if (!port.ok()) return ReportError(port.status());
   config::ListenAddress bound = ctx->config.listen;

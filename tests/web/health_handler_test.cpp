@@ -13,12 +13,30 @@ namespace {
 class FakeBackend : public Backend {
  public:
   HealthReport Health() override { return report; }
+  Result<Identity> AuthenticateToken(std::string_view) override {
+    return UnauthenticatedError("no");
+  }
+  Result<Identity> AuthenticateClientCertificate(const pki::Certificate&) override {
+    return UnauthenticatedError("no");
+  }
+  Result<NewToken> CreateToken(const std::string&, Role, std::chrono::seconds) override {
+    return UnimplementedError("not in this test");
+  }
+  Result<std::vector<TokenInfo>> ListTokens() override { return std::vector<TokenInfo>{}; }
+  Status RevokeToken(int64_t) override { return UnimplementedError("not in this test"); }
   HealthReport report{"test", {{"store", true, "schema v3"}}};
 };
 
+HttpRequest Req(const std::string& method) {
+  HttpRequest r;
+  r.method = method;
+  r.path = "/healthz";
+  return r;
+}
+
 TEST(HealthHandlerTest, OkWhenAllChecksPass) {
   FakeBackend backend;
-  HttpResponse r = HandleHealthz({.method = "GET", .path = "/healthz"}, backend);
+  HttpResponse r = HandleHealthz(Req("GET"), backend);
   EXPECT_EQ(r.status, 200);
   auto j = nlohmann::json::parse(r.body);
   EXPECT_EQ(j["status"], "ok");
@@ -28,14 +46,14 @@ TEST(HealthHandlerTest, OkWhenAllChecksPass) {
 TEST(HealthHandlerTest, UnavailableWhenACheckFails) {
   FakeBackend backend;
   backend.report.checks.push_back({"disk", false, "read-only"});
-  HttpResponse r = HandleHealthz({.method = "GET", .path = "/healthz"}, backend);
+  HttpResponse r = HandleHealthz(Req("GET"), backend);
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(nlohmann::json::parse(r.body)["status"], "unhealthy");
 }
 
 TEST(HealthHandlerTest, RejectsOtherMethods) {
   FakeBackend backend;
-  HttpResponse r = HandleHealthz({.method = "POST", .path = "/healthz"}, backend);
+  HttpResponse r = HandleHealthz(Req("POST"), backend);
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.content_type, "application/problem+json");
 }
@@ -52,7 +70,9 @@ TEST(ProblemResponseTest, MapsCodes) {
 
 TEST(AdminServerTest, ServesHealthzOverRealSocket) {
   FakeBackend backend;
-  AdminServer server({.host = "127.0.0.1", .port = 0}, backend);
+  AdminServerOptions options;
+  options.port = 0;
+  AdminServer server(options, backend);
   auto port = server.Start();
   ASSERT_TRUE(port.ok()) << port.status().ToString();
   httplib::Client client("127.0.0.1", *port);
@@ -70,10 +90,13 @@ TEST(AdminServerTest, ServesHealthzOverRealSocket) {
 
 TEST(AdminServerTest, PortInUseIsAClearError) {
   FakeBackend backend;
-  AdminServer first({.host = "127.0.0.1", .port = 0}, backend);
+  AdminServerOptions options;
+  options.port = 0;
+  AdminServer first(options, backend);
   auto port = first.Start();
   ASSERT_TRUE(port.ok());
-  AdminServer second({.host = "127.0.0.1", .port = *port}, backend);
+  options.port = *port;
+  AdminServer second(options, backend);
   auto again = second.Start();
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kUnavailable);
