@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
+#include <thread>
 
 #include "common/file_util.hpp"
 #include "common/log.hpp"
@@ -11,6 +13,7 @@
 #include "daemon/daemon_backend.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/state.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/version.hpp"
 #include "web/admin_server.hpp"
 
@@ -94,15 +97,37 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
                                    {"admin_api", url},
                                    {"pid", std::to_string(::getpid())}});
   PrintBanner(*ctx, *state, url);
+  if (Status s = daemon::NotifySystemd("READY=1\nSTATUS=admin API on " + url); !s.ok()) {
+    log::Warn("cannot notify systemd", {{"reason", s.message()}});
+  }
+
+  // systemd's watchdog: ping at half the interval so one late ping is not fatal.
+  std::atomic<bool> stopping{false};
+  std::thread watchdog;
+  if (auto interval = daemon::SystemdWatchdogInterval()) {
+    watchdog = std::thread([&clock, &stopping, period = *interval / 2] {
+      while (!stopping.load()) {
+        clock.SleepUntil(clock.Now() + period, [&] { return stopping.load(); });
+        if (stopping.load()) break;
+        (void)daemon::NotifySystemd("WATCHDOG=1");
+      }
+    });
+  }
 
   for (;;) {
     daemon::SignalEvent ev = daemon::WaitForSignal();
     if (ev == daemon::SignalEvent::kReload) {
+      (void)daemon::NotifySystemd("RELOADING=1");
       Reload(env, *ctx);
+      (void)daemon::NotifySystemd("READY=1");
       continue;
     }
     break;
   }
+  (void)daemon::NotifySystemd("STOPPING=1");
+  stopping = true;
+  clock.Interrupt();
+  if (watchdog.joinable()) watchdog.join();
   log::Info("stopping: finishing in-flight requests");
   server.Stop();
   log::Info("certkeeper stopped cleanly");

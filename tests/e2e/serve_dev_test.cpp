@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -113,6 +115,50 @@ TEST_F(ServeDevTest, NonDevModeWithoutMasterKeyExplainsTheOptions) {
                               {"CREDENTIALS_DIRECTORY="});
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("master key"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace ck
+
+namespace ck {
+namespace {
+
+// Type=notify: READY=1 once the API listens, WATCHDOG=1 pings, STOPPING=1 on SIGTERM — read
+// from a real AF_UNIX datagram socket standing in for systemd's.
+TEST(SystemdNotifyTest, ReadyWatchdogStopping) {
+  char tmpl[] = "/tmp/ck-notify-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string sock_path = dir + "/notify.sock";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock_path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(std::system(("touch " + dir + "/c.toml").c_str()), 0);
+
+  Subprocess daemon;
+  ASSERT_TRUE(daemon.Start({Binary(), "serve", "--dev", "--state-dir", dir + "/state", "--listen",
+                            "127.0.0.1:0", "--config", dir + "/c.toml"},
+                           {"NOTIFY_SOCKET=" + sock_path, "WATCHDOG_USEC=200000"}));
+  auto receive = [&]() -> std::string {
+    char buf[512];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  std::string first = receive();
+  EXPECT_EQ(first.rfind("READY=1\nSTATUS=admin API on http", 0), 0u) << first;
+  EXPECT_EQ(receive(), "WATCHDOG=1");
+  daemon.Signal(SIGTERM);
+  std::string msg;
+  for (int i = 0; i < 10 && msg != "STOPPING=1"; ++i) msg = receive();
+  EXPECT_EQ(msg, "STOPPING=1");
+  EXPECT_EQ(daemon.Wait().value_or(-1), 0) << daemon.output();
+  ::close(fd);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
