@@ -32,10 +32,7 @@ web::TokenInfo DaemonBackend::ToInfo(const store::ApiTokenRecord& r) const {
   info.created_at = r.created_at;
   info.expires_at = r.expires_at;
   info.revoked_at = r.revoked_at;
-  const TimePoint now = clock_.Now();
-  info.state = r.revoked_at                             ? "revoked"
-               : (r.expires_at && *r.expires_at <= now) ? "expired"
-                                                        : "active";
+  info.state = TokenService::StateOf(r, clock_.Now());
   return info;
 }
 

@@ -44,6 +44,12 @@ Status TokenService::Revoke(int64_t id) {
   });
 }
 
+std::string TokenService::StateOf(const store::ApiTokenRecord& r, TimePoint now) {
+  if (r.revoked_at && *r.revoked_at <= now) return "revoked";
+  if (r.expires_at && *r.expires_at <= now) return "expired";
+  return "active";
+}
+
 Result<web::Identity> TokenService::Authenticate(std::string_view token) {
   if (token.substr(0, web::kTokenPrefix.size()) != web::kTokenPrefix) {
     return UnauthenticatedError("not a certkeeper API token");

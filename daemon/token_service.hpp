@@ -29,6 +29,9 @@ class TokenService {
   // Unauthenticated for unknown, revoked or expired tokens; the message never echoes the token.
   Result<web::Identity> Authenticate(std::string_view token);
 
+  // "active", "expired" or "revoked" at `now`.
+  static std::string StateOf(const store::ApiTokenRecord& record, TimePoint now);
+
  private:
   store::Store& store_;
   Clock& clock_;

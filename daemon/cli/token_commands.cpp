@@ -35,12 +35,6 @@ Result<daemon::State> OpenForTokens(const CommandEnv& env, Context& ctx_out) {
   return daemon::OpenState(*ctx, options);
 }
 
-std::string TokenState(const store::ApiTokenRecord& t, TimePoint now) {
-  if (t.revoked_at) return "revoked";
-  if (t.expires_at && *t.expires_at <= now) return "expired";
-  return "active";
-}
-
 int RunCreate(const CommandEnv& env, const TokenFlags& flags) {
   auto role = web::ParseRole(flags.role);
   if (!role.ok()) return ReportError(role.status().WithContext("--role"));
@@ -94,7 +88,7 @@ int RunList(const CommandEnv& env, const TokenFlags& flags) {
       nlohmann::json j = {{"id", t.id},
                           {"name", t.name},
                           {"role", t.role},
-                          {"state", TokenState(t, now)},
+                          {"state", daemon::TokenService::StateOf(t, now)},
                           {"created_at", FormatRfc3339(t.created_at)}};
       j["expires_at"] =
           t.expires_at ? nlohmann::json(FormatRfc3339(*t.expires_at)) : nlohmann::json(nullptr);
@@ -109,7 +103,8 @@ int RunList(const CommandEnv& env, const TokenFlags& flags) {
               "EXPIRES");
   for (const auto& t : *list) {
     std::printf("%-5lld %-24s %-9s %-8s %-21s %s\n", static_cast<long long>(t.id), t.name.c_str(),
-                t.role.c_str(), TokenState(t, now).c_str(), FormatRfc3339(t.created_at).c_str(),
+                t.role.c_str(), daemon::TokenService::StateOf(t, now).c_str(),
+                FormatRfc3339(t.created_at).c_str(),
                 t.expires_at ? FormatRfc3339(*t.expires_at).c_str() : "never");
   }
   if (list->empty())

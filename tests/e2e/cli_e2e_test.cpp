@@ -13,10 +13,7 @@ namespace {
 using ck::testing::RunCommand;
 using ck::testing::TempDir;
 
-std::string Binary() {
-  const char* b = std::getenv("CK_BINARY");
-  return b ? b : "certkeeper";
-}
+std::string Binary() { return ck::testing::CertkeeperBinary(); }
 
 TEST(CliTest, EveryCommandHasHelp) {
   const std::vector<std::vector<std::string>> commands = {

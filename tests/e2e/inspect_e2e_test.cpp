@@ -20,10 +20,7 @@ using ck::testing::RunCommand;
 using ck::testing::TempDir;
 using ck::testing::TestCa;
 
-std::string Binary() {
-  const char* b = std::getenv("CK_BINARY");
-  return b ? b : "certkeeper";
-}
+std::string Binary() { return ck::testing::CertkeeperBinary(); }
 
 class InspectE2eTest : public ::testing::Test {
  protected:

@@ -19,10 +19,7 @@ namespace {
 using ck::testing::RunCommand;
 using ck::testing::Subprocess;
 
-std::string Binary() {
-  const char* b = std::getenv("CK_BINARY");
-  return b ? b : "certkeeper";
-}
+std::string Binary() { return ck::testing::CertkeeperBinary(); }
 
 class ServeDevTest : public ::testing::Test {
  protected:

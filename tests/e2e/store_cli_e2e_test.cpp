@@ -18,10 +18,7 @@ using ck::testing::RunCommand;
 using ck::testing::Subprocess;
 using ck::testing::TempDir;
 
-std::string Binary() {
-  const char* b = std::getenv("CK_BINARY");
-  return b ? b : "certkeeper";
-}
+std::string Binary() { return ck::testing::CertkeeperBinary(); }
 
 class StoreCliTest : public ::testing::Test {
  protected:

@@ -9,12 +9,19 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace ck::testing {
+
+// The certkeeper binary under test: $CK_BINARY (set by CTest), else from PATH.
+inline std::string CertkeeperBinary() {
+  const char* b = std::getenv("CK_BINARY");
+  return b ? b : "certkeeper";
+}
 
 class Subprocess {
  public:
