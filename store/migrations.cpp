@@ -128,6 +128,33 @@ CREATE INDEX certificates_by_not_after ON certificates(not_after);
 ALTER TABLE consumers ADD COLUMN last_verified_at INTEGER;
 ALTER TABLE consumers ADD COLUMN last_result TEXT NOT NULL DEFAULT '';
 )sql",
+    // v4: the internal CA's revocations and CRL state; serial lookups (OCSP, revoke).
+    R"sql(
+CREATE TABLE ca_revocations (
+  id INTEGER PRIMARY KEY,
+  ca_id INTEGER NOT NULL REFERENCES ca(id),
+  serial_hex TEXT NOT NULL,
+  reason INTEGER NOT NULL CHECK (reason BETWEEN 0 AND 10 AND reason <> 7),
+  revoked_at INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  certificate_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL,
+  UNIQUE (ca_id, serial_hex)
+);
+CREATE INDEX ca_revocations_by_certificate ON ca_revocations(certificate_id);
+CREATE TRIGGER ca_revocations_no_update
+BEFORE UPDATE OF ca_id, serial_hex, reason, revoked_at, not_after ON ca_revocations
+BEGIN SELECT RAISE(ABORT, 'a revocation cannot be changed'); END;
+CREATE TRIGGER ca_revocations_no_delete BEFORE DELETE ON ca_revocations
+BEGIN SELECT RAISE(ABORT, 'a revocation cannot be undone'); END;
+CREATE TABLE ca_crls (
+  ca_id INTEGER PRIMARY KEY REFERENCES ca(id),
+  crl_number INTEGER NOT NULL CHECK (crl_number > 0),
+  this_update INTEGER NOT NULL,
+  next_update INTEGER NOT NULL,
+  crl_pem TEXT NOT NULL
+);
+CREATE INDEX certificates_by_serial ON certificates(serial_hex);
+)sql",
 };
 
 }  // namespace

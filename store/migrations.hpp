@@ -5,6 +5,7 @@
 //   v1  private_keys, certificates, acme_accounts, acme_orders, ca, consumers
 //   v2  events (append-only: triggers abort UPDATE/DELETE) and pin_sets
 //   v3  api_tokens, an index on certificates.not_after, consumers.last_verified_at/last_result
+//   v4  ca_revocations (append-only), ca_crls, an index on certificates.serial_hex
 //
 // Never edit a released step: append a new one and bump kCurrentSchemaVersion.
 #pragma once
@@ -15,7 +16,7 @@
 
 namespace ck::store {
 
-inline constexpr int kCurrentSchemaVersion = 3;
+inline constexpr int kCurrentSchemaVersion = 4;
 
 // Test hook (and a tool for migration tests of future versions): creates `path` if needed and
 // migrates it to exactly `version` (0 <= version <= kCurrentSchemaVersion). FailedPrecondition

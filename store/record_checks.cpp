@@ -80,6 +80,34 @@ Status CheckPin(const PinSetRecord& p) {
                {"published", "active", "retired", "backup"});
 }
 
+Status CheckSerialHex(std::string_view serial_hex) {
+  bool ok = !serial_hex.empty() && serial_hex.size() % 2 == 0 && serial_hex.size() <= 42;
+  for (char ch : serial_hex) ok = ok && ((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F'));
+  if (!ok) {
+    return InvalidArgumentError("serial '" + std::string(serial_hex) +
+                                "' must be uppercase hex of even length without separators");
+  }
+  return OkStatus();
+}
+
+Status CheckRevocation(const RevocationRecord& r) {
+  RETURN_IF_ERROR(CheckSerialHex(r.serial_hex));
+  // RFC 5280 §5.3.1: value 7 is unused.
+  if (r.reason < 0 || r.reason > 10 || r.reason == 7) {
+    return InvalidArgumentError("revocation of " + r.serial_hex + ": reason code " +
+                                std::to_string(r.reason) + " is not an RFC 5280 CRLReason");
+  }
+  return OkStatus();
+}
+
+Status CheckCrl(const CrlRecord& c) {
+  if (c.crl_number <= 0) return InvalidArgumentError("CRL: crl_number must be positive");
+  if (c.next_update <= c.this_update) {
+    return InvalidArgumentError("CRL: next_update must be after this_update");
+  }
+  return Required("CRL", "crl_pem", c.crl_pem);
+}
+
 Status CheckConsumer(const ConsumerRecord& c) {
   RETURN_IF_ERROR(Required("consumer", "certificate_name", c.certificate_name));
   return Required("consumer", "type", c.type);

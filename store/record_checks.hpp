@@ -15,6 +15,10 @@ Status CheckAcmeAccount(const AcmeAccountRecord& a);
 Status CheckAcmeOrder(const AcmeOrderRecord& o);
 Status CheckCa(const CaRecord& c);
 Status CheckPin(const PinSetRecord& p);
+// Uppercase hex digits, even length, no separators (what BN_bn2hex prints).
+Status CheckSerialHex(std::string_view serial_hex);
+Status CheckRevocation(const RevocationRecord& r);
+Status CheckCrl(const CrlRecord& c);
 Status CheckConsumer(const ConsumerRecord& c);
 Status CheckApiToken(const ApiTokenRecord& t);
 // 64 lowercase hex digits (a SHA-256); anything else is probably a raw token by mistake.

@@ -78,6 +78,12 @@ class SqliteStore final : public Store {
   Result<CaRecord> GetCaByName(std::string_view name) override;
   Result<std::vector<CaRecord>> ListCas() override;
 
+  Result<int64_t> PutRevocation(const RevocationRecord& r) override;
+  Result<RevocationRecord> GetRevocation(int64_t ca_id, std::string_view serial_hex) override;
+  Result<std::vector<RevocationRecord>> ListRevocations(int64_t ca_id) override;
+  Status PutCrl(const CrlRecord& crl) override;
+  Result<CrlRecord> GetCrl(int64_t ca_id) override;
+
   Result<int64_t> PutPin(const PinSetRecord& pin) override;
   Result<std::vector<PinSetRecord>> ListPins(std::string_view certificate_name) override;
   Status DeletePin(int64_t id) override;

@@ -112,6 +112,8 @@ Result<std::vector<CertificateRecord>> SqliteStore::ListCertificates(const Certi
   if (!q.source.empty()) filter(" AND source = ?", q.source);
   if (!q.status.empty()) filter(" AND status = ?", q.status);
   if (q.expiring_before) filter(" AND not_after < ?", ToUnixSeconds(*q.expiring_before));
+  if (!q.serial_hex.empty()) filter(" AND serial_hex = ?", q.serial_hex);
+  if (!q.issuer.empty()) filter(" AND issuer = ?", q.issuer);
   if (q.after_id != 0) {
     // Keyset paging on (not_after, id): stable while rows are added between pages.
     auto cursor = QueryOne<int64_t>(

@@ -36,6 +36,8 @@ struct CertificateQuery {
   std::string source;                        // empty = any
   std::string status;                        // empty = any
   std::optional<TimePoint> expiring_before;  // not_after < this
+  std::string serial_hex;                    // exact match; empty = any
+  std::string issuer;                        // exact match; empty = any
   int64_t after_id = 0;                      // 0 = first page; InvalidArgument if unknown
   int limit = 0;                             // 0 = no limit
 };
@@ -97,6 +99,18 @@ class Store {
   virtual Result<CaRecord> GetCa(int64_t id) = 0;
   virtual Result<CaRecord> GetCaByName(std::string_view name) = 0;
   virtual Result<std::vector<CaRecord>> ListCas() = 0;
+
+  // --- internal CA revocations and CRLs ---
+  // Inserts (an id in `r` is ignored). AlreadyExists when that CA already revoked the serial;
+  // FailedPrecondition when the CA or certificate row does not exist.
+  virtual Result<int64_t> PutRevocation(const RevocationRecord& r) = 0;
+  virtual Result<RevocationRecord> GetRevocation(int64_t ca_id, std::string_view serial_hex) = 0;
+  // One CA's revocations, oldest first (revoked_at, id).
+  virtual Result<std::vector<RevocationRecord>> ListRevocations(int64_t ca_id) = 0;
+  // Inserts or replaces the CA's current CRL. FailedPrecondition unless crl.crl_number is
+  // greater than the stored one (a CRL number never repeats or goes back).
+  virtual Status PutCrl(const CrlRecord& crl) = 0;
+  virtual Result<CrlRecord> GetCrl(int64_t ca_id) = 0;
 
   // --- pin sets ---
   virtual Result<int64_t> PutPin(const PinSetRecord& pin) = 0;

@@ -118,6 +118,27 @@ struct ApiTokenRecord {
   std::optional<TimePoint> revoked_at;
 };
 
+// A certificate the internal CA revoked (RFC 5280 §5.3). Append-only: a revocation is never
+// undone (certificateHold is not offered), and SqliteStore's schema rejects changes to it.
+struct RevocationRecord {
+  int64_t id = 0;
+  int64_t ca_id = 0;       // the issuing CA (ca row)
+  std::string serial_hex;  // uppercase hex without separators, as CertificateRecord::serial_hex
+  int reason = 0;          // RFC 5280 §5.3.1 CRLReason: 0..10 except 7
+  TimePoint revoked_at;
+  TimePoint not_after;  // of the revoked certificate: CRLs may drop the entry after it
+  std::optional<int64_t> certificate_id;  // certificates row, when the store has it
+};
+
+// The current CRL of one CA and the state its successor continues from.
+struct CrlRecord {
+  int64_t ca_id = 0;
+  int64_t crl_number = 0;  // RFC 5280 §5.2.3: strictly increasing per CA
+  TimePoint this_update;
+  TimePoint next_update;
+  std::string crl_pem;
+};
+
 // Append-only: there is no API to change or remove an event, and SqliteStore's schema rejects
 // UPDATE and DELETE on the table.
 struct EventRecord {

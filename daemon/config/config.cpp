@@ -6,6 +6,8 @@
 #include <charconv>
 #include <set>
 
+#include "ca/name_policy.hpp"
+#include "common/duration.hpp"
 #include "common/file_util.hpp"
 
 namespace ck::config {
@@ -98,6 +100,206 @@ Status ParseLogTable(std::string_view source, const toml::table& table, LogConfi
   return OkStatus();
 }
 
+// --- [ca] ---
+
+using ListValidator = Status (*)(std::string_view);
+
+Result<std::vector<std::string>> GetStringList(std::string_view source, const toml::node& node,
+                                               const std::string& key,
+                                               ListValidator validate = nullptr) {
+  const toml::array* arr = node.as_array();
+  if (arr == nullptr) {
+    return KeyError(source, node, key, "expected an array of strings, got " + TypeName(node));
+  }
+  std::vector<std::string> out;
+  for (const toml::node& el : *arr) {
+    if (!el.is_string()) return KeyError(source, el, key, "expected strings, got " + TypeName(el));
+    std::string v = *el.value<std::string>();
+    if (validate != nullptr) {
+      if (Status st = validate(v); !st.ok()) return KeyError(source, el, key, st.message());
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<bool> GetBool(std::string_view source, const toml::node& node, std::string_view key) {
+  if (node.is_boolean()) return *node.value<bool>();
+  return KeyError(source, node, key, "expected true or false, got " + TypeName(node));
+}
+
+// Reads key `name` of `table` (if present) with `parse`, which turns the text into T.
+template <typename T, typename Parse>
+Status ReadParsed(std::string_view source, const toml::table& table, const std::string& prefix,
+                  const char* name, T& out, Parse parse) {
+  const toml::node* n = table.get(name);
+  if (n == nullptr) return OkStatus();
+  const std::string key = prefix + "." + name;
+  ASSIGN_OR_RETURN(std::string text, GetString(source, *n, key));
+  auto parsed = parse(text);
+  if (!parsed.ok()) return KeyError(source, *n, key, parsed.status().message());
+  out = *parsed;
+  return OkStatus();
+}
+
+Status ReadList(std::string_view source, const toml::table& table, const std::string& prefix,
+                const char* name, std::vector<std::string>& out, ListValidator validate) {
+  const toml::node* n = table.get(name);
+  if (n == nullptr) return OkStatus();
+  ASSIGN_OR_RETURN(out, GetStringList(source, *n, prefix + "." + name, validate));
+  return OkStatus();
+}
+
+Status ValidateDnsConstraintEntry(std::string_view v) {
+  ca::NameConstraints nc;
+  nc.permitted_dns.emplace_back(v);
+  return ca::ValidateNameConstraints(nc);
+}
+Status ValidateIpConstraintEntry(std::string_view v) { return ca::ValidateIpPattern(v); }
+Status ValidateEmailConstraintEntry(std::string_view v) {
+  ca::NameConstraints nc;
+  nc.permitted_email.emplace_back(v);
+  return ca::ValidateNameConstraints(nc);
+}
+
+Status ParseNameConstraints(std::string_view source, const toml::table& t, ca::CaSettings& out) {
+  const std::string p = "ca.name_constraints";
+  RETURN_IF_ERROR(
+      CheckKnownKeys(source, t, p,
+                     {"apply_to", "permitted_dns", "excluded_dns", "permitted_ip", "excluded_ip",
+                      "permitted_uri", "excluded_uri", "permitted_email", "excluded_email"}));
+  RETURN_IF_ERROR(
+      ReadParsed(source, t, p, "apply_to", out.constraint_target, ca::ParseConstraintTarget));
+  auto& nc = out.name_constraints;
+  RETURN_IF_ERROR(
+      ReadList(source, t, p, "permitted_dns", nc.permitted_dns, ValidateDnsConstraintEntry));
+  RETURN_IF_ERROR(
+      ReadList(source, t, p, "excluded_dns", nc.excluded_dns, ValidateDnsConstraintEntry));
+  RETURN_IF_ERROR(
+      ReadList(source, t, p, "permitted_ip", nc.permitted_ip, ValidateIpConstraintEntry));
+  RETURN_IF_ERROR(ReadList(source, t, p, "excluded_ip", nc.excluded_ip, ValidateIpConstraintEntry));
+  RETURN_IF_ERROR(
+      ReadList(source, t, p, "permitted_uri", nc.permitted_uri, ValidateDnsConstraintEntry));
+  RETURN_IF_ERROR(
+      ReadList(source, t, p, "excluded_uri", nc.excluded_uri, ValidateDnsConstraintEntry));
+  RETURN_IF_ERROR(
+      ReadList(source, t, p, "permitted_email", nc.permitted_email, ValidateEmailConstraintEntry));
+  return ReadList(source, t, p, "excluded_email", nc.excluded_email, ValidateEmailConstraintEntry);
+}
+
+Status ParseProfile(std::string_view source, const std::string& name, const toml::node& node,
+                    ca::Profile& p) {
+  const std::string prefix = "ca.profiles." + name;
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return KeyError(source, node, prefix, "expected a table");
+  bool name_ok = !name.empty() && name.size() <= 32;
+  for (char c : name)
+    name_ok = name_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
+  if (!name_ok)
+    return KeyError(source, node, prefix, "profile names are 1..32 of a-z, 0-9, '-', '_'");
+  RETURN_IF_ERROR(CheckKnownKeys(
+      source, *t, prefix,
+      {"lifetime", "max_lifetime", "ekus", "san_types", "allow_wildcards", "key_type", "allow_dns",
+       "deny_dns", "allow_ip", "deny_ip", "allow_uri", "deny_uri", "allow_email", "deny_email"}));
+  RETURN_IF_ERROR(ReadParsed(source, *t, prefix, "lifetime", p.lifetime, ParseDuration));
+  RETURN_IF_ERROR(ReadParsed(source, *t, prefix, "max_lifetime", p.max_lifetime, ParseDuration));
+  RETURN_IF_ERROR(ReadParsed(source, *t, prefix, "key_type", p.key_type, pki::ParseKeyType));
+  if (const toml::node* n = t->get("allow_wildcards")) {
+    ASSIGN_OR_RETURN(p.allow_wildcards, GetBool(source, *n, prefix + ".allow_wildcards"));
+  }
+  if (const toml::node* n = t->get("ekus")) {
+    ASSIGN_OR_RETURN(auto names,
+                     GetStringList(source, *n, prefix + ".ekus", [](std::string_view v) {
+                       return ca::ParseExtendedKeyUsage(v).status();
+                     }));
+    p.ekus.clear();
+    for (const auto& e : names) p.ekus.push_back(*ca::ParseExtendedKeyUsage(e));
+  }
+  if (const toml::node* n = t->get("san_types")) {
+    ASSIGN_OR_RETURN(
+        auto names, GetStringList(source, *n, prefix + ".san_types",
+                                  [](std::string_view v) { return ca::ParseSanType(v).status(); }));
+    p.san_types.clear();
+    for (const auto& e : names) p.san_types.push_back(*ca::ParseSanType(e));
+  }
+  auto& pol = p.policy;
+  RETURN_IF_ERROR(ReadList(source, *t, prefix, "allow_dns", pol.allow_dns, ca::ValidateDnsPattern));
+  RETURN_IF_ERROR(ReadList(source, *t, prefix, "deny_dns", pol.deny_dns, ca::ValidateDnsPattern));
+  RETURN_IF_ERROR(ReadList(source, *t, prefix, "allow_ip", pol.allow_ip, ca::ValidateIpPattern));
+  RETURN_IF_ERROR(ReadList(source, *t, prefix, "deny_ip", pol.deny_ip, ca::ValidateIpPattern));
+  RETURN_IF_ERROR(ReadList(source, *t, prefix, "allow_uri", pol.allow_uri, ca::ValidateUriPattern));
+  RETURN_IF_ERROR(ReadList(source, *t, prefix, "deny_uri", pol.deny_uri, ca::ValidateUriPattern));
+  RETURN_IF_ERROR(
+      ReadList(source, *t, prefix, "allow_email", pol.allow_email, ca::ValidateEmailPattern));
+  RETURN_IF_ERROR(
+      ReadList(source, *t, prefix, "deny_email", pol.deny_email, ca::ValidateEmailPattern));
+  if (Status st = ca::ValidateProfile(p); !st.ok()) {
+    return KeyError(source, node, prefix, st.message());
+  }
+  return OkStatus();
+}
+
+Status ParseCaTable(std::string_view source, const toml::node& node, ca::CaSettings& out) {
+  const toml::table* t = node.as_table();
+  if (t == nullptr) return KeyError(source, node, "ca", "expected a table ([ca])");
+  RETURN_IF_ERROR(CheckKnownKeys(
+      source, *t, "ca",
+      {"organization", "trust_domain", "crl_url", "ocsp_url", "ca_issuers_url", "root_key_type",
+       "intermediate_key_type", "root_lifetime", "intermediate_lifetime", "crl_lifetime",
+       "root_crl_lifetime", "ocsp_lifetime", "name_constraints", "profiles"}));
+  auto text = [](std::string_view v) -> Result<std::string> { return std::string(v); };
+  auto url = [](std::string_view v) -> Result<std::string> {
+    RETURN_IF_ERROR(ca::ValidateCaUrl(v));
+    return std::string(v);
+  };
+  RETURN_IF_ERROR(ReadParsed(source, *t, "ca", "organization", out.organization, text));
+  RETURN_IF_ERROR(ReadParsed(source, *t, "ca", "trust_domain", out.trust_domain,
+                             [](std::string_view v) -> Result<std::string> {
+                               RETURN_IF_ERROR(
+                                   ca::ValidateSpiffeId("spiffe://" + std::string(v) + "/x", ""));
+                               return std::string(v);
+                             }));
+  RETURN_IF_ERROR(ReadParsed(source, *t, "ca", "crl_url", out.crl_url, url));
+  RETURN_IF_ERROR(ReadParsed(source, *t, "ca", "ocsp_url", out.ocsp_url, url));
+  RETURN_IF_ERROR(ReadParsed(source, *t, "ca", "ca_issuers_url", out.ca_issuers_url, url));
+  RETURN_IF_ERROR(
+      ReadParsed(source, *t, "ca", "root_key_type", out.root_key_type, pki::ParseKeyType));
+  RETURN_IF_ERROR(ReadParsed(source, *t, "ca", "intermediate_key_type", out.intermediate_key_type,
+                             pki::ParseKeyType));
+  for (auto [name, field] : {std::pair{"root_lifetime", &out.root_lifetime},
+                             std::pair{"intermediate_lifetime", &out.intermediate_lifetime},
+                             std::pair{"crl_lifetime", &out.crl_lifetime},
+                             std::pair{"root_crl_lifetime", &out.root_crl_lifetime},
+                             std::pair{"ocsp_lifetime", &out.ocsp_lifetime}}) {
+    RETURN_IF_ERROR(ReadParsed(source, *t, "ca", name, *field, ParseDuration));
+  }
+  if (const toml::node* n = t->get("name_constraints")) {
+    const toml::table* nt = n->as_table();
+    if (nt == nullptr) {
+      return KeyError(source, *n, "ca.name_constraints",
+                      "expected a table ([ca.name_constraints])");
+    }
+    RETURN_IF_ERROR(ParseNameConstraints(source, *nt, out));
+  }
+  if (const toml::node* n = t->get("profiles")) {
+    const toml::table* pt = n->as_table();
+    if (pt == nullptr) {
+      return KeyError(source, *n, "ca.profiles", "expected tables ([ca.profiles.NAME])");
+    }
+    out.profiles.clear();
+    for (const auto& [name, profile_node] : *pt) {
+      ca::Profile p = ca::ProfileDefaults(name.str());
+      RETURN_IF_ERROR(ParseProfile(source, std::string(name.str()), profile_node, p));
+      out.profiles.push_back(std::move(p));
+    }
+  }
+  // Whole-section rules (e.g. intermediate_lifetime <= root_lifetime).
+  if (Status st = ca::ValidateSettings(out); !st.ok()) {
+    return KeyError(source, node, "ca", st.message());
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string ListenAddress::ToString() const {
@@ -148,8 +350,8 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   Config cfg;
   cfg.source_path = std::string(source_name);
   cfg.listen = *ParseListenAddress(kDefaultListen);
-  RETURN_IF_ERROR(
-      CheckKnownKeys(source_name, root, "", {"state_dir", "listen", "master_key_file", "log"}));
+  RETURN_IF_ERROR(CheckKnownKeys(source_name, root, "",
+                                 {"state_dir", "listen", "master_key_file", "log", "ca"}));
   if (const toml::node* n = root.get("state_dir")) {
     ASSIGN_OR_RETURN(cfg.state_dir, GetString(source_name, *n, "state_dir"));
     if (cfg.state_dir.empty() || cfg.state_dir.front() != '/') {
@@ -173,6 +375,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
     if (!t) return KeyError(source_name, *n, "log", "expected a table ([log])");
     RETURN_IF_ERROR(ParseLogTable(source_name, *t, cfg.log));
   }
+  if (const toml::node* n = root.get("ca")) RETURN_IF_ERROR(ParseCaTable(source_name, *n, cfg.ca));
   return cfg;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ca/settings.hpp"
 #include "common/log.hpp"
 #include "common/status.hpp"
 
@@ -38,6 +39,10 @@ struct Config {
   // Master key file; empty means $CREDENTIALS_DIRECTORY/master-key, then <state_dir>/master.key.
   std::string master_key_file;
   LogConfig log;
+  // [ca]: the internal CA. Without a [ca.profiles.*] table the built-in server, client and
+  // peer profiles apply; once one is defined, exactly the defined ones exist (a profile named
+  // server/client/peer starts from that built-in's settings).
+  ca::CaSettings ca;
 };
 
 // Parses TOML text. Errors name the file, the line and the key:

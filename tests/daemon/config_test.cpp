@@ -71,6 +71,147 @@ TEST(ConfigTest, ListenAddressForms) {
   EXPECT_FALSE(ParseListenAddress("host:12ab").ok());
 }
 
+TEST(ConfigTest, CaSectionDefaults) {
+  auto cfg = ParseConfig("", "empty.toml");
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_EQ(cfg->ca.profiles.size(), 3u);  // server, client, peer as step-ca
+  EXPECT_EQ(cfg->ca.profiles[0].name, "server");
+  EXPECT_EQ(cfg->ca.profiles[0].lifetime, std::chrono::hours(24));
+  EXPECT_EQ(cfg->ca.root_key_type, pki::KeyType::kEcdsaP384);
+  EXPECT_TRUE(cfg->ca.crl_url.empty());
+}
+
+TEST(ConfigTest, CaSectionParsesEveryKey) {
+  auto cfg = ParseConfig(R"(
+[ca]
+organization = "Example Corp"
+trust_domain = "example.org"
+crl_url = "http://ca.internal/crl/{ca}.crl"
+ocsp_url = "http://ca.internal/ocsp"
+ca_issuers_url = "http://ca.internal/ca/{ca}.crt"
+root_key_type = "ed25519"
+intermediate_key_type = "rsa3072"
+root_lifetime = "3650d"
+intermediate_lifetime = "90d"
+crl_lifetime = "12h"
+root_crl_lifetime = "180d"
+ocsp_lifetime = "1h"
+
+[ca.name_constraints]
+apply_to = "both"
+permitted_dns = ["svc.internal", ".corp.example"]
+excluded_dns = ["secret.svc.internal"]
+permitted_ip = ["10.0.0.0/8", "fd00::/8"]
+excluded_ip = ["10.255.0.0/16"]
+permitted_uri = ["example.org"]
+excluded_uri = [".evil.example"]
+permitted_email = ["example.com"]
+excluded_email = ["ceo@example.com"]
+
+[ca.profiles.server]
+max_lifetime = "7d"
+allow_dns = ["**.svc.internal"]
+deny_dns = ["*.admin.svc.internal"]
+allow_ip = ["10.0.0.0/8"]
+deny_ip = ["10.0.0.1"]
+allow_wildcards = true
+
+[ca.profiles.workload]
+lifetime = "1h"
+max_lifetime = "12h"
+ekus = ["clientAuth", "serverAuth"]
+san_types = ["uri"]
+allow_uri = ["spiffe://example.org/ns/*/sa/*"]
+deny_uri = ["spiffe://example.org/ns/kube-system/**"]
+allow_email = ["@example.com"]
+deny_email = ["root@example.com"]
+key_type = "ecdsa-p384"
+)",
+                         "ca.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  const ca::CaSettings& c = cfg->ca;
+  EXPECT_EQ(c.organization, "Example Corp");
+  EXPECT_EQ(c.trust_domain, "example.org");
+  EXPECT_EQ(c.crl_url, "http://ca.internal/crl/{ca}.crl");
+  EXPECT_EQ(c.ocsp_url, "http://ca.internal/ocsp");
+  EXPECT_EQ(c.ca_issuers_url, "http://ca.internal/ca/{ca}.crt");
+  EXPECT_EQ(c.root_key_type, pki::KeyType::kEd25519);
+  EXPECT_EQ(c.intermediate_key_type, pki::KeyType::kRsa3072);
+  EXPECT_EQ(c.intermediate_lifetime, std::chrono::hours(24 * 90));
+  EXPECT_EQ(c.crl_lifetime, std::chrono::hours(12));
+  EXPECT_EQ(c.root_crl_lifetime, std::chrono::hours(24 * 180));
+  EXPECT_EQ(c.ocsp_lifetime, std::chrono::hours(1));
+  EXPECT_EQ(c.constraint_target, ca::ConstraintTarget::kBoth);
+  EXPECT_EQ(c.name_constraints.permitted_dns,
+            (std::vector<std::string>{"svc.internal", ".corp.example"}));
+  EXPECT_EQ(c.name_constraints.excluded_ip, std::vector<std::string>{"10.255.0.0/16"});
+  EXPECT_EQ(c.name_constraints.excluded_email, std::vector<std::string>{"ceo@example.com"});
+  // Once profiles are configured, exactly those exist; a built-in name keeps its defaults.
+  ASSERT_EQ(c.profiles.size(), 2u);
+  auto server = c.FindProfile("server");
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ((*server)->ekus, std::vector<ca::ExtendedKeyUsage>{ca::ExtendedKeyUsage::kServerAuth});
+  EXPECT_EQ((*server)->lifetime, std::chrono::hours(24));
+  EXPECT_EQ((*server)->max_lifetime, std::chrono::hours(24 * 7));
+  EXPECT_TRUE((*server)->allow_wildcards);
+  EXPECT_EQ((*server)->policy.deny_ip, std::vector<std::string>{"10.0.0.1"});
+  auto workload = c.FindProfile("workload");
+  ASSERT_TRUE(workload.ok());
+  EXPECT_EQ((*workload)->ekus.size(), 2u);
+  EXPECT_EQ((*workload)->san_types, std::vector<pki::SanType>{pki::SanType::kUri});
+  EXPECT_EQ((*workload)->key_type, pki::KeyType::kEcdsaP384);
+  EXPECT_EQ((*workload)->policy.allow_uri,
+            std::vector<std::string>{"spiffe://example.org/ns/*/sa/*"});
+  EXPECT_FALSE(c.FindProfile("client").ok());
+}
+
+TEST(ConfigTest, CaErrorsNameLineAndKey) {
+  const BadCase cases[] = {
+      {"[ca]\ncrl_ur = \"http://x\"\n",
+       "c.toml:2: ca.crl_ur: unknown key (did you mean 'crl_url'?"},
+      {"[ca]\ncrl_url = \"ftp://x/crl\"\n",
+       "c.toml:2: ca.crl_url: 'ftp://x/crl' is not an http(s) URL"},
+      {"[ca]\nroot_key_type = \"dsa\"\n", "c.toml:2: ca.root_key_type:"},
+      {"[ca]\ncrl_lifetime = \"24\"\n", "c.toml:2: ca.crl_lifetime:"},
+      {"[ca]\ntrust_domain = \"Example.org\"\n", "c.toml:2: ca.trust_domain:"},
+      {"[ca]\nintermediate_lifetime = \"4000d\"\n",
+       "c.toml:1: ca: ca.intermediate_lifetime exceeds"},
+      {"ca = 1\n", "c.toml:1: ca: expected a table"},
+      {"[ca.name_constraints]\napply_to = \"leaf\"\n", "c.toml:2: ca.name_constraints.apply_to:"},
+      {"[ca.name_constraints]\npermitted_ip = [\n  \"10.0.0.0/8\",\n  \"10.0.0.1/8\",\n]\n",
+       "c.toml:4: ca.name_constraints.permitted_ip: IP range '10.0.0.1/8'"},
+      {"[ca.name_constraints]\npermitted_dns = \"svc.internal\"\n",
+       "c.toml:2: ca.name_constraints.permitted_dns: expected an array of strings, got a string"},
+      {"[ca.name_constraints]\npermitted_dns = [\"*.svc\"]\n",
+       "c.toml:2: ca.name_constraints.permitted_dns:"},
+      {"[ca.profiles.server]\nmax_lifetim = \"1d\"\n",
+       "c.toml:2: ca.profiles.server.max_lifetim: unknown key (did you mean 'max_lifetime'?"},
+      {"[ca.profiles.server]\nlifetime = \"2d\"\n",
+       "c.toml:1: ca.profiles.server: profile 'server': lifetime 2d exceeds max_lifetime 1d"},
+      {"[ca.profiles.custom]\nsan_types = [\"dns\"]\n",
+       "c.toml:1: ca.profiles.custom: profile 'custom': needs at least one EKU"},
+      {"[ca.profiles.server]\nekus = [\"codeSigning\"]\n",
+       "c.toml:2: ca.profiles.server.ekus: unknown extended key usage 'codeSigning'"},
+      {"[ca.profiles.server]\nsan_types = [\"dns\", \"rid\"]\n",
+       "c.toml:2: ca.profiles.server.san_types: unknown SAN type 'rid'"},
+      {"[ca.profiles.server]\nallow_dns = [\"a.*.b\"]\n",
+       "c.toml:2: ca.profiles.server.allow_dns: DNS pattern 'a.*.b'"},
+      {"[ca.profiles.server]\nallow_uri = [\"not a uri\"]\n",
+       "c.toml:2: ca.profiles.server.allow_uri: URI pattern"},
+      {"[ca.profiles.server]\nallow_wildcards = \"yes\"\n",
+       "c.toml:2: ca.profiles.server.allow_wildcards: expected true or false"},
+      {"[ca.profiles.Bad]\nekus = [\"serverAuth\"]\n", "ca.profiles.Bad: profile names are"},
+      {"[ca.profiles]\nserver = 1\n", "c.toml:2: ca.profiles.server: expected a table"},
+  };
+  for (const auto& c : cases) {
+    auto cfg = ParseConfig(c.toml, "c.toml");
+    ASSERT_FALSE(cfg.ok()) << c.toml;
+    EXPECT_EQ(cfg.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(cfg.status().message().find(c.expected), std::string::npos)
+        << "got: " << cfg.status().message() << "\nwant: " << c.expected;
+  }
+}
+
 TEST(ConfigTest, MissingFileIsNotFound) {
   auto cfg = LoadConfigFile("/nonexistent/certkeeper.toml");
   EXPECT_EQ(cfg.status().code(), StatusCode::kNotFound);

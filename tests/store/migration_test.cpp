@@ -111,6 +111,13 @@ TEST_P(MigrationTest, UpgradesFromEarlierVersionKeepingRows) {
   CK_EXPECT_OK(
       store->PutApiToken({0, "ci", "admin", Sha256Hex("t"), FromUnixSeconds(kT0), {}, {}}));
   CK_EXPECT_OK(store->PutPin({0, "api", "p=", std::nullopt, "backup", {}, {}, {}}));
+  // v4: revocations and CRL state for the internal CA.
+  CK_ASSERT_OK_AND_ASSIGN(
+      int64_t ca_id, store->PutCa({0, "upgraded-ca", "intermediate", "PEM", std::nullopt, "active",
+                                   FromUnixSeconds(kT0), FromUnixSeconds(kT0)}));
+  CK_EXPECT_OK(store->PutRevocation(
+      {0, ca_id, "0A", 1, FromUnixSeconds(kT0), FromUnixSeconds(kT0 + 60), std::nullopt}));
+  CK_EXPECT_OK(store->PutCrl({ca_id, 1, FromUnixSeconds(kT0), FromUnixSeconds(kT0 + 60), "PEM"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryEarlierVersion, MigrationTest,

@@ -356,6 +356,92 @@ TEST_P(StoreContractTest, CaMaterial) {
   CK_EXPECT_CODE(store_->DeletePrivateKey(*inter.key_id), kFailedPrecondition);
 }
 
+TEST_P(StoreContractTest, CaRevocationsAndCrls) {
+  CaRecord ca{0,
+              "issuing",
+              "intermediate",
+              FakePem("inter"),
+              MakeKey("inter-key"),
+              "active",
+              FromUnixSeconds(kT0 + 365 * kDay),
+              FromUnixSeconds(kT0)};
+  CK_ASSERT_OK_AND_ASSIGN(int64_t ca_id, store_->PutCa(ca));
+  CertificateRecord cert = SampleCertificate("svc", kT0 + kDay);
+  cert.source = "ca";
+  cert.serial_hex = "7F01";
+  cert.issuer = "CN=issuing";
+  CK_ASSERT_OK_AND_ASSIGN(int64_t cert_id, store_->PutCertificate(cert));
+  CK_ASSERT_OK(store_->PutCertificate(SampleCertificate("other", kT0 + kDay)));
+
+  // Serial and issuer lookups (OCSP, revoke by serial).
+  CertificateQuery by_serial;
+  by_serial.serial_hex = "7F01";
+  CK_ASSERT_OK_AND_ASSIGN(auto found, store_->ListCertificates(by_serial));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, cert_id);
+  CertificateQuery by_issuer;
+  by_issuer.issuer = "CN=issuing";
+  EXPECT_EQ(store_->ListCertificates(by_issuer)->size(), 1u);
+
+  RevocationRecord r{
+      0, ca_id, "7F01", 1, FromUnixSeconds(kT0 + 60), FromUnixSeconds(kT0 + kDay), cert_id};
+  CK_ASSERT_OK(store_->PutRevocation(r));
+  RevocationRecord later = r;
+  later.serial_hex = "00FF";
+  later.reason = 0;
+  later.revoked_at = FromUnixSeconds(kT0 + 120);
+  later.certificate_id = std::nullopt;
+  CK_ASSERT_OK(store_->PutRevocation(later));
+  CK_ASSERT_OK_AND_ASSIGN(RevocationRecord got, store_->GetRevocation(ca_id, "7F01"));
+  EXPECT_EQ(got.reason, 1);
+  EXPECT_EQ(got.revoked_at, r.revoked_at);
+  EXPECT_EQ(got.not_after, r.not_after);
+  EXPECT_EQ(got.certificate_id, cert_id);
+  CK_ASSERT_OK_AND_ASSIGN(auto all, store_->ListRevocations(ca_id));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].serial_hex, "7F01");
+  EXPECT_EQ(all[1].serial_hex, "00FF");
+  EXPECT_TRUE(store_->ListRevocations(ca_id + 100)->empty());
+
+  CK_EXPECT_CODE(store_->PutRevocation(r), kAlreadyExists);
+  CK_EXPECT_CODE(store_->GetRevocation(ca_id, "0102"), kNotFound);
+  RevocationRecord bad = r;
+  bad.serial_hex = "7f:01";
+  CK_EXPECT_CODE(store_->PutRevocation(bad), kInvalidArgument);
+  bad.serial_hex = "0102";
+  bad.reason = 7;  // unused in RFC 5280
+  CK_EXPECT_CODE(store_->PutRevocation(bad), kInvalidArgument);
+  bad.reason = 4;
+  bad.ca_id = ca_id + 100;
+  CK_EXPECT_CODE(store_->PutRevocation(bad), kFailedPrecondition);
+
+  // CRL numbers only go up.
+  CK_EXPECT_CODE(store_->GetCrl(ca_id), kNotFound);
+  CrlRecord crl{ca_id, 1, FromUnixSeconds(kT0), FromUnixSeconds(kT0 + kDay),
+                FakePem("crl", "X509 CRL")};
+  CK_ASSERT_OK(store_->PutCrl(crl));
+  CK_EXPECT_CODE(store_->PutCrl(crl), kFailedPrecondition);
+  crl.crl_number = 2;
+  crl.this_update = FromUnixSeconds(kT0 + 60);
+  CK_ASSERT_OK(store_->PutCrl(crl));
+  CK_ASSERT_OK_AND_ASSIGN(CrlRecord got_crl, store_->GetCrl(ca_id));
+  EXPECT_EQ(got_crl.crl_number, 2);
+  EXPECT_EQ(got_crl.this_update, crl.this_update);
+  EXPECT_EQ(got_crl.next_update, crl.next_update);
+  EXPECT_EQ(got_crl.crl_pem, crl.crl_pem);
+  crl.crl_number = 1;
+  CK_EXPECT_CODE(store_->PutCrl(crl), kFailedPrecondition);
+  crl.crl_number = 3;
+  crl.next_update = crl.this_update;
+  CK_EXPECT_CODE(store_->PutCrl(crl), kInvalidArgument);
+  EXPECT_EQ(store_->GetCrl(ca_id)->crl_number, 2);
+
+  // A revoked certificate's row can still be deleted; the revocation stays.
+  CK_ASSERT_OK(store_->DeleteCertificate(cert_id));
+  CK_ASSERT_OK_AND_ASSIGN(got, store_->GetRevocation(ca_id, "7F01"));
+  EXPECT_FALSE(got.certificate_id.has_value());
+}
+
 // --- pins ---
 
 TEST_P(StoreContractTest, PinSets) {

@@ -1,0 +1,164 @@
+// The internal CA: root and intermediate lifecycle, issuance under profiles, revocation, CRLs
+// and OCSP, all persisted in the Store. Every method takes `now` from the caller's Clock.
+//
+// Lifecycle of intermediates (CaRecord::status):
+//   pending  -- prepared by PrepareIntermediate: published in ChainBundle, signs nothing yet
+//   active   -- the one that signs new certificates (exactly one)
+//   retired  -- replaced by ActivateIntermediate: still signs its CRL and OCSP answers
+//   decommissioned -- RefreshCrlIfDue found that its last leaf expired
+// The root is "active"; its key may be offline (exported and deleted), in which case creating
+// an intermediate needs the root key handed back explicitly.
+//
+// Thread safety: methods may be called from several threads; state lives in the Store, whose
+// transactions serialise writers. Keys are cached once unsealed (they are immutable).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ca/ca_material.hpp"
+#include "ca/crl_builder.hpp"
+#include "ca/ocsp_responder.hpp"
+#include "ca/settings.hpp"
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "pki/certificate.hpp"
+#include "pki/csr.hpp"
+#include "pki/key.hpp"
+#include "store/secret_string.hpp"
+#include "store/store.hpp"
+
+namespace ck::ca {
+
+struct PemPair {
+  std::string cert_pem;
+  std::string key_pem;  // may be empty for an imported root: it then starts offline
+};
+
+struct InitOptions {
+  // Overrides of the settings for this initialisation.
+  std::optional<pki::KeyType> root_key_type;
+  std::optional<pki::KeyType> intermediate_key_type;
+  std::optional<seconds> root_lifetime;
+  std::optional<seconds> intermediate_lifetime;
+  std::optional<NameConstraints> name_constraints;  // replaces the configured ones
+  std::optional<ConstraintTarget> constraint_target;
+  // Import instead of generating. The root must be a self-signed CA certificate valid now;
+  // the intermediate (needs the root) must be a CA issued by it whose chain verifies now.
+  std::optional<PemPair> import_root;
+  std::optional<PemPair> import_intermediate;
+};
+
+struct IssueOptions {
+  std::string profile = "server";
+  std::string name;                 // the store's certificate name; default: CN or first SAN
+  std::optional<seconds> lifetime;  // default: the profile's; above its maximum is refused
+};
+
+struct KeyIssueRequest {
+  IssueOptions options;
+  pki::SanRequest sans;
+  std::string common_name;               // default: the first DNS name
+  std::optional<pki::KeyType> key_type;  // default: the profile's
+  bool store_key = false;                // keep the key (sealed) in the store
+};
+
+struct Issued {
+  pki::Certificate certificate;
+  std::vector<pki::Certificate> chain;  // the issuing intermediate (what follows the leaf)
+  pki::Certificate root;
+  std::optional<pki::PrivateKey> key;  // IssueWithKey only: handed out this once
+  std::string serial_hex;
+  std::string profile;
+  std::string ca_name;
+  int64_t record_id = 0;
+  std::optional<int64_t> key_id;  // when the key was stored
+  bool lifetime_capped = false;   // notAfter cut to the intermediate's notAfter
+};
+
+struct CaView {
+  store::CaRecord record;
+  pki::CertificateInfo info;
+  bool key_online = false;
+  std::optional<store::CrlRecord> crl;
+};
+
+struct CrlRefresh {
+  std::vector<std::string> refreshed;       // CA names with a new CRL
+  std::vector<std::string> stale;           // due, but the key is offline (the root)
+  std::vector<std::string> decommissioned;  // retired intermediates whose last leaf expired
+  std::optional<TimePoint> next_due;        // call again then
+};
+
+class Authority {
+ public:
+  // `settings` should have passed ValidateSettings.
+  Authority(store::Store& store, CaSettings settings);
+
+  const CaSettings& settings() const { return settings_; }
+
+  Result<bool> Initialized();
+  // Creates (or imports) the root and the first intermediate, their keys, CRLs and an event in
+  // one transaction. FailedPrecondition when the CA already exists.
+  Status Init(const InitOptions& options, TimePoint now);
+
+  // --- issuance (issuance.cpp) ---
+  // Proof of possession (the CSR's signature), names from the CSR checked against the profile
+  // and the CA's name constraints, lifetime checked; only the public key and the names are
+  // taken from the CSR. Nothing is written unless the certificate is issued.
+  Result<Issued> SignCsr(const pki::Csr& csr, const IssueOptions& options, TimePoint now);
+  Result<Issued> IssueWithKey(const KeyIssueRequest& request, TimePoint now);
+
+  // --- revocation, CRL, OCSP (revocation.cpp) ---
+  // Records the revocation, marks the certificate revoked, logs an event and re-signs the
+  // issuing CA's CRL, in one transaction. NotFound for a serial this CA did not issue,
+  // AlreadyExists when it is already revoked.
+  Result<store::RevocationRecord> Revoke(std::string_view serial, RevocationReason reason,
+                                         TimePoint now);
+  // Re-signs every serving CA's CRL that is within the last third of its lifetime (or
+  // missing), and decommissions retired intermediates without unexpired leaves.
+  Result<CrlRefresh> RefreshCrlIfDue(TimePoint now);
+  // The current CRL of the CA named `ca_name`; empty = the active intermediate.
+  Result<store::CrlRecord> CurrentCrl(std::string_view ca_name = "");
+  // RFC 6960 responder: good / revoked / unknown for certificates of any serving CA.
+  Result<Bytes> RespondOcsp(const Bytes& request_der, TimePoint now);
+  Result<OcspAnswer> AnswerOcspRequest(const Bytes& request_der, TimePoint now);
+
+  // --- chain and listing ---
+  // The active intermediate, pending and retired ones, then the root: what relying parties
+  // need to build a path for any certificate still valid, in PEM order `ca chain` prints.
+  Result<std::vector<pki::Certificate>> ChainBundle();
+  Result<std::vector<CaView>> ListCas();
+
+  // --- offline root and rotation (lifecycle.cpp) ---
+  // FailedPrecondition when the root key is already offline.
+  Result<store::SecretString> ExportRootKeyPem();
+  // Signs a last root CRL (root_crl_lifetime), then deletes the root key from the store.
+  Status DeleteRootKey(TimePoint now);
+  // A new intermediate, status pending. `root_key` is needed when the root is offline (it is
+  // checked against the root certificate and never stored).
+  Result<store::CaRecord> PrepareIntermediate(TimePoint now,
+                                              const std::optional<pki::PrivateKey>& root_key);
+  // pending -> active, active -> retired. FailedPrecondition when nothing is pending.
+  Result<store::CaRecord> ActivateIntermediate(TimePoint now);
+
+ private:
+  struct Leaf;
+  Result<Issued> IssueLeaf(const Leaf& leaf, TimePoint now);
+  Result<CaEntity> GenerateRoot(const InitOptions& options, const NameConstraints& nc,
+                                ConstraintTarget target, TimePoint now);
+  Result<CaEntity> NewIntermediate(const CaEntity& root, const pki::PrivateKey& root_key,
+                                   const InitOptions& options, TimePoint now);
+  // Signs and stores the next CRL of `ca` (inside the caller's transaction `tx`).
+  Status WriteCrl(store::Store& tx, const CaEntity& ca, TimePoint now);
+  seconds CrlLifetime(const CaEntity& ca) const;
+  Result<OcspStatus> LookupOcspStatus(const CaEntity& ca, const std::string& serial_hex);
+
+  store::Store& store_;
+  CaSettings settings_;
+  MaterialCache cache_;
+};
+
+}  // namespace ck::ca
