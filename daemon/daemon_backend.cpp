@@ -19,9 +19,27 @@ Result<web::Identity> DaemonBackend::AuthenticateToken(std::string_view token) {
   return tokens_.Authenticate(token);
 }
 
-Result<web::Identity> DaemonBackend::AuthenticateClientCertificate(const pki::Certificate&) {
-  // Client certificates are only requested once the internal CA serves the API over mTLS.
-  return UnauthenticatedError("client certificate authentication is not enabled");
+Result<web::Identity> DaemonBackend::AuthenticateClientCertificate(const pki::Certificate& leaf) {
+  // The handshake verified the chain to the internal CA at connection time; revocation is
+  // checked here, per request, so a revoked certificate loses access at once.
+  store::CertificateQuery query;
+  query.serial_hex = leaf.SerialHex();
+  ASSIGN_OR_RETURN(auto records, store_.ListCertificates(query));
+  for (const auto& r : records) {
+    if (r.status == store::kCertRevoked) {
+      return UnauthenticatedError("client certificate " + leaf.SerialHex() + " was revoked");
+    }
+  }
+  const TimePoint now = clock_.Now();
+  if (now >= leaf.NotAfter()) {
+    return UnauthenticatedError("client certificate " + leaf.SerialHex() + " has expired");
+  }
+  for (const auto& san : leaf.SubjectAltNames()) {
+    if (san.type != pki::SanType::kUri) continue;
+    return web::IdentityFromSpiffeUri(san.value, trust_domain_);
+  }
+  return UnauthenticatedError(
+      "client certificate has no URI SAN spiffe://<trust-domain>/certkeeper/<role>/<name>");
 }
 
 web::TokenInfo DaemonBackend::ToInfo(const store::ApiTokenRecord& r) const {

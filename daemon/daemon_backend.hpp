@@ -11,8 +11,13 @@ namespace ck::daemon {
 
 class DaemonBackend final : public web::Backend {
  public:
-  DaemonBackend(store::Store& store, Clock& clock)
-      : store_(store), clock_(clock), tokens_(store, clock) {}
+  // `trust_domain`: SPIFFE trust domain of admin client certificates; empty accepts any (the
+  // certificate must still chain to the internal CA, which the TLS handshake checked).
+  DaemonBackend(store::Store& store, Clock& clock, std::string trust_domain = "")
+      : store_(store),
+        clock_(clock),
+        tokens_(store, clock),
+        trust_domain_(std::move(trust_domain)) {}
 
   web::HealthReport Health() override;
   Result<web::Identity> AuthenticateToken(std::string_view token) override;
@@ -28,6 +33,7 @@ class DaemonBackend final : public web::Backend {
   store::Store& store_;
   Clock& clock_;
   TokenService tokens_;
+  std::string trust_domain_;
 };
 
 }  // namespace ck::daemon

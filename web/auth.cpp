@@ -68,7 +68,7 @@ Result<Identity> IdentityFromSpiffeUri(std::string_view uri, std::string_view tr
   if (slash == std::string_view::npos) {
     return InvalidArgumentError("SPIFFE ID '" + std::string(uri) + "' has no path");
   }
-  if (rest.substr(0, slash) != trust_domain) {
+  if (!trust_domain.empty() && rest.substr(0, slash) != trust_domain) {
     return PermissionDeniedError("SPIFFE ID '" + std::string(uri) + "' is not in trust domain '" +
                                  std::string(trust_domain) + "'");
   }

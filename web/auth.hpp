@@ -42,7 +42,8 @@ Result<std::optional<std::string>> ExtractBearerToken(
     const std::map<std::string, std::string>& headers);
 
 // Parses spiffe://<trust_domain>/certkeeper/<role>/<name>. PermissionDenied when the trust
-// domain differs; InvalidArgument when the path is not of that shape.
+// domain differs (an empty `trust_domain` accepts any); InvalidArgument when the path is not
+// of that shape.
 Result<Identity> IdentityFromSpiffeUri(std::string_view uri, std::string_view trust_domain);
 
 // API tokens: "ckt_" + 43 base64url characters (32 random bytes). Only the SHA-256 hex of the

@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <thread>
 
+#include "ca/authority.hpp"
 #include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "daemon/admin_tls.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
 #include "daemon/daemon_backend.hpp"
@@ -25,7 +27,8 @@ struct ServeFlags {
   std::string listen;
 };
 
-void PrintBanner(const Context& ctx, const daemon::State& state, const std::string& url) {
+void PrintBanner(const Context& ctx, const daemon::State& state, const std::string& url,
+                 const std::string& bundle) {
   std::printf("certkeeper %s is running%s\n", CK_VERSION, ctx.dev ? " (development mode)" : "");
   std::printf("  config      %s\n",
               ctx.config_from_file ? ctx.config.source_path.c_str() : "(built-in defaults)");
@@ -33,7 +36,10 @@ void PrintBanner(const Context& ctx, const daemon::State& state, const std::stri
   std::printf("  database    %s\n", ctx.DatabasePath().c_str());
   std::printf("  master key  %s\n", state.master_key_origin.c_str());
   std::printf("  admin API   %s\n", url.c_str());
-  std::printf("  health      curl -s %s/healthz\n", url.c_str());
+  std::printf("  CA bundle   %s\n", bundle.c_str());
+  std::printf("  health      curl -s --cacert %s %s/healthz\n", bundle.c_str(), url.c_str());
+  std::printf("  API token   certkeeper token create --role admin --state-dir %s\n",
+              ctx.state_dir.c_str());
   std::printf("  logs        stderr (level %s)\n",
               std::string(log::LevelName(ctx.config.log.level)).c_str());
   std::printf("Stop with Ctrl-C or SIGTERM; SIGHUP reloads the configuration.\n");
@@ -82,21 +88,31 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   }
 
   SystemClock clock;
-  daemon::DaemonBackend backend(*state->store, clock);
+  // The admin API speaks HTTPS with a certificate from the internal CA (created on first
+  // start), and accepts client certificates from that CA.
+  ca::Authority authority(*state->store, ctx->config.ca);
+  daemon::AdminTls admin_tls(authority, clock, ctx->config.listen.host,
+                             ctx->state_dir + "/ca-bundle.pem");
+  if (Status s = admin_tls.Start(); !s.ok()) {
+    log::Failure("certkeeper-admin-api", s, "cannot set up the admin API's TLS");
+    return ReportError(s);
+  }
+  daemon::DaemonBackend backend(*state->store, clock, ctx->config.ca.trust_domain);
   web::AdminServerOptions server_options;
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;
+  server_options.tls = admin_tls.settings();
   web::AdminServer server(server_options, backend);
   auto port = server.Start();
   if (!port.ok()) return ReportError(port.status());
   config::ListenAddress bound = ctx->config.listen;
   bound.port = *port;
-  const std::string url = "http://" + bound.ToString();
+  const std::string url = "https://" + bound.ToString();
   log::Info("certkeeper started", {{"version", CK_VERSION},
                                    {"state_dir", ctx->state_dir},
                                    {"admin_api", url},
                                    {"pid", std::to_string(::getpid())}});
-  PrintBanner(*ctx, *state, url);
+  PrintBanner(*ctx, *state, url, admin_tls.bundle_path());
   if (Status s = daemon::NotifySystemd("READY=1\nSTATUS=admin API on " + url); !s.ok()) {
     log::Warn("cannot notify systemd", {{"reason", s.message()}});
   }
@@ -114,6 +130,15 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     });
   }
 
+  // Keeps the admin API certificate fresh (hot-swapped) and the CA's CRLs signed.
+  std::thread maintenance([&] {
+    while (!stopping.load()) {
+      auto next = admin_tls.Maintain();
+      TimePoint wake = next.ok() ? *next : clock.Now() + std::chrono::minutes(1);
+      clock.SleepUntil(wake, [&] { return stopping.load(); });
+    }
+  });
+
   for (;;) {
     daemon::SignalEvent ev = daemon::WaitForSignal();
     if (ev == daemon::SignalEvent::kReload) {
@@ -128,6 +153,7 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   stopping = true;
   clock.Interrupt();
   if (watchdog.joinable()) watchdog.join();
+  maintenance.join();
   log::Info("stopping: finishing in-flight requests");
   server.Stop();
   log::Info("certkeeper stopped cleanly");

@@ -40,7 +40,7 @@ class ServeDevTest : public ::testing::Test {
 
   static int PortFromBanner(const std::string& out) {
     std::smatch m;
-    std::regex re("admin API +http://127\\.0\\.0\\.1:([0-9]+)");
+    std::regex re("admin API +https://127\\.0\\.0\\.1:([0-9]+)");
     if (!std::regex_search(out, m, re)) return -1;
     return std::stoi(m[1]);
   }
@@ -69,7 +69,12 @@ TEST_F(ServeDevTest, StartsAnswersHealthzAndStopsOnSigterm) {
   ASSERT_EQ(stat(state.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 077, 0u) << "state dir must not be group/other accessible";
 
-  httplib::Client client("127.0.0.1", port);
+  // HTTPS with a certificate from the internal CA the daemon created; the bundle it wrote
+  // is all a client needs to trust it.
+  EXPECT_NE(banner.find("https://127.0.0.1:"), std::string::npos) << banner;
+  httplib::SSLClient client("127.0.0.1", port);
+  client.set_ca_cert_path((state + "/ca-bundle.pem").c_str());
+  client.enable_server_certificate_verification(true);
   auto res = client.Get("/healthz");
   ASSERT_TRUE(res) << "no answer on port " << port;
   EXPECT_EQ(res->status, 200) << res->body;
@@ -147,7 +152,7 @@ TEST(SystemdNotifyTest, ReadyWatchdogStopping) {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
   };
   std::string first = receive();
-  EXPECT_EQ(first.rfind("READY=1\nSTATUS=admin API on http", 0), 0u) << first;
+  EXPECT_EQ(first.rfind("READY=1\nSTATUS=admin API on https://", 0), 0u) << first;
   EXPECT_EQ(receive(), "WATCHDOG=1");
   daemon.Signal(SIGTERM);
   std::string msg;

@@ -44,10 +44,13 @@ TEST(TokenCliTest, CreateUseListRevoke) {
   const std::string token = t[1];
   EXPECT_NE(out.find("shown only this once"), std::string::npos) << out;
 
-  httplib::Client client("127.0.0.1", port);
+  httplib::SSLClient client("127.0.0.1", port);
+  client.set_ca_cert_path(dir.Path("state/ca-bundle.pem").c_str());
+  client.enable_server_certificate_verification(true);
   httplib::Headers auth = {{"Authorization", "Bearer " + token}};
   auto res = client.Get("/v1/tokens", auth);
-  ASSERT_TRUE(res);
+  ASSERT_TRUE(res) << httplib::to_string(res.error()) << " ssl error "
+                   << client.get_openssl_verify_result();
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_NE(res->body.find("\"name\":\"ops\""), std::string::npos);
 

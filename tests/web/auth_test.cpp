@@ -36,6 +36,7 @@ TEST(AuthTest, SpiffeIdentities) {
   EXPECT_EQ(id->role, Role::kOperator);
   EXPECT_EQ(id->name, "deployer");
   EXPECT_EQ(id->method, "mtls");
+  EXPECT_TRUE(IdentityFromSpiffeUri("spiffe://any.domain/certkeeper/viewer/x", "").ok());
   EXPECT_EQ(IdentityFromSpiffeUri("spiffe://evil.internal/certkeeper/admin/x", "prod.internal")
                 .status()
                 .code(),
