@@ -70,3 +70,119 @@ Result<std::vector<web::TokenInfo>> DaemonBackend::ListTokens() {
 Status DaemonBackend::RevokeToken(int64_t id) { return tokens_.Revoke(id); }
 
 }  // namespace ck::daemon
+
+namespace ck::daemon {
+namespace {
+
+web::IssuedBundle ToBundle(const ca::Issued& issued) {
+  web::IssuedBundle b;
+  b.serial_hex = issued.serial_hex;
+  b.not_after = issued.certificate.NotAfter();
+  b.cert_pem = issued.certificate.ToPem();
+  b.chain_pem = pki::ChainToPem(issued.chain);
+  if (issued.key) b.key_pem = issued.key->ToPem();
+  return b;
+}
+
+ca::IssueOptions ToIssueOptions(const web::IssueRequest& req) {
+  ca::IssueOptions options;
+  options.profile = req.profile;
+  options.name = req.name;
+  options.lifetime = req.ttl;
+  return options;
+}
+
+web::CertificateView ToView(const store::CertificateRecord& r) {
+  web::CertificateView v;
+  v.id = r.id;
+  v.name = r.name;
+  v.source = r.source;
+  v.issuer = r.issuer;
+  v.serial_hex = r.serial_hex;
+  v.sans = r.sans;
+  v.not_before = r.not_before;
+  v.not_after = r.not_after;
+  v.status = r.status;
+  v.cert_pem = r.cert_pem;
+  return v;
+}
+
+}  // namespace
+
+Result<ca::Authority*> DaemonBackend::RequireAuthority() {
+  if (authority_ == nullptr) return UnavailableError("this daemon runs without an internal CA");
+  return authority_;
+}
+
+Result<std::string> DaemonBackend::CaChainPem() {
+  ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
+  ASSIGN_OR_RETURN(auto bundle, authority->ChainBundle());
+  return pki::ChainToPem(bundle);
+}
+
+Result<std::string> DaemonBackend::CurrentCrlPem() {
+  ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
+  ASSIGN_OR_RETURN(store::CrlRecord crl, authority->CurrentCrl(""));
+  return crl.crl_pem;
+}
+
+Result<Bytes> DaemonBackend::RespondOcsp(const Bytes& request_der) {
+  ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
+  return authority->RespondOcsp(request_der, clock_.Now());
+}
+
+Result<web::IssuedBundle> DaemonBackend::SignCsr(const std::string& csr_pem,
+                                                 const web::IssueRequest& req) {
+  ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
+  auto csr = pki::Csr::FromPem(csr_pem);
+  if (!csr.ok()) return csr.status().WithContext("csr");
+  ASSIGN_OR_RETURN(ca::Issued issued, authority->SignCsr(*csr, ToIssueOptions(req), clock_.Now()));
+  return ToBundle(issued);
+}
+
+Result<web::IssuedBundle> DaemonBackend::IssueWithKey(const web::IssueRequest& req) {
+  ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
+  ca::KeyIssueRequest request;
+  request.options = ToIssueOptions(req);
+  request.sans.dns_names = req.dns;
+  request.sans.ip_addresses = req.ip;
+  request.sans.uris = req.uri;
+  request.sans.emails = req.email;
+  if (!req.key_type.empty()) {
+    auto type = pki::ParseKeyType(req.key_type);
+    if (!type.ok()) return type.status().WithContext("key_type");
+    request.key_type = *type;
+  }
+  ASSIGN_OR_RETURN(ca::Issued issued, authority->IssueWithKey(request, clock_.Now()));
+  return ToBundle(issued);
+}
+
+Status DaemonBackend::Revoke(const std::string& serial, const std::string& reason) {
+  ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
+  ASSIGN_OR_RETURN(ca::RevocationReason why, ca::ParseRevocationReason(reason));
+  return authority->Revoke(serial, why, clock_.Now()).status();
+}
+
+Result<std::vector<web::CertificateView>> DaemonBackend::ListCertificates(
+    const web::CertificateFilter& f) {
+  store::CertificateQuery q;
+  q.name = f.name;
+  q.source = f.source;
+  q.status = f.status;
+  q.serial_hex = f.serial_hex;
+  q.expiring_before = f.expiring_before;
+  q.after_id = f.after_id;
+  q.limit = f.limit;
+  ASSIGN_OR_RETURN(auto records, store_.ListCertificates(q));
+  std::vector<web::CertificateView> out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(ToView(r));
+  return out;
+}
+
+Result<web::CertificateView> DaemonBackend::GetCertificate(int64_t id) {
+  ASSIGN_OR_RETURN(store::CertificateRecord r, store_.GetCertificate(id));
+  return ToView(r);
+}
+
+}  // namespace ck::daemon

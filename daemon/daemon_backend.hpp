@@ -2,6 +2,7 @@
 // the store (and, as they land, the scheduler, CA and ACME client).
 #pragma once
 
+#include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "daemon/token_service.hpp"
 #include "store/store.hpp"
@@ -27,13 +28,29 @@ class DaemonBackend final : public web::Backend {
   Result<std::vector<web::TokenInfo>> ListTokens() override;
   Status RevokeToken(int64_t id) override;
 
+  Result<std::string> CaChainPem() override;
+  Result<std::string> CurrentCrlPem() override;
+  Result<Bytes> RespondOcsp(const Bytes& request_der) override;
+  Result<web::IssuedBundle> SignCsr(const std::string& csr_pem,
+                                    const web::IssueRequest& req) override;
+  Result<web::IssuedBundle> IssueWithKey(const web::IssueRequest& req) override;
+  Status Revoke(const std::string& serial, const std::string& reason) override;
+  Result<std::vector<web::CertificateView>> ListCertificates(
+      const web::CertificateFilter& f) override;
+  Result<web::CertificateView> GetCertificate(int64_t id) override;
+
+  // The internal CA behind /v1/ca and /v1/certificates; without one those answer 503.
+  void SetAuthority(ca::Authority* authority) { authority_ = authority; }
+
  private:
   web::TokenInfo ToInfo(const store::ApiTokenRecord& record) const;
+  Result<ca::Authority*> RequireAuthority();
 
   store::Store& store_;
   Clock& clock_;
   TokenService tokens_;
   std::string trust_domain_;
+  ca::Authority* authority_ = nullptr;
 };
 
 }  // namespace ck::daemon

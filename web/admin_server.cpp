@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/log.hpp"
+#include "web/ca_handlers.hpp"
 #include "web/health_handler.hpp"
 #include "web/request_auth.hpp"
 #include "web/token_handlers.hpp"
@@ -115,6 +116,15 @@ void AdminServer::RegisterRoutes() {
     };
   };
   server_->Get("/healthz", open(HandleHealthz));
+  // Relying parties fetch these without credentials (RFC 5280 §4.2.1.13, RFC 6960).
+  server_->Get("/v1/ca/chain", open(HandleCaChain));
+  server_->Get("/v1/ca/crl", open(HandleCaCrl));
+  server_->Post("/v1/ca/ocsp", open(HandleOcsp));
+  server_->Post("/v1/certificates/sign", authed(Permission::kIssue, HandleSignCsr));
+  server_->Post("/v1/certificates/issue", authed(Permission::kIssue, HandleIssue));
+  server_->Post("/v1/certificates/revoke", authed(Permission::kIssue, HandleRevoke));
+  server_->Get("/v1/certificates", authed(Permission::kRead, HandleListCertificates));
+  server_->Get(R"(/v1/certificates/(\d+))", authed(Permission::kRead, HandleGetCertificate));
   server_->Post("/v1/tokens", authed(Permission::kAdminister, HandleCreateToken));
   server_->Get("/v1/tokens", authed(Permission::kAdminister, HandleListTokens));
   server_->Delete(R"(/v1/tokens/(\d+))", authed(Permission::kAdminister, HandleRevokeToken));

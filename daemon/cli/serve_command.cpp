@@ -98,6 +98,7 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     return ReportError(s);
   }
   daemon::DaemonBackend backend(*state->store, clock, ctx->config.ca.trust_domain);
+  backend.SetAuthority(&authority);
   web::AdminServerOptions server_options;
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;

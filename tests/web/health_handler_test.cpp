@@ -5,25 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/web/fake_backend.hpp"
 #include "web/admin_server.hpp"
 
 namespace ck::web {
 namespace {
 
-class FakeBackend : public Backend {
+class FakeBackend : public FakeBackendBase {
  public:
   HealthReport Health() override { return report; }
-  Result<Identity> AuthenticateToken(std::string_view) override {
-    return UnauthenticatedError("no");
-  }
-  Result<Identity> AuthenticateClientCertificate(const pki::Certificate&) override {
-    return UnauthenticatedError("no");
-  }
-  Result<NewToken> CreateToken(const std::string&, Role, std::chrono::seconds) override {
-    return UnimplementedError("not in this test");
-  }
-  Result<std::vector<TokenInfo>> ListTokens() override { return std::vector<TokenInfo>{}; }
-  Status RevokeToken(int64_t) override { return UnimplementedError("not in this test"); }
   HealthReport report{"test", {{"store", true, "schema v3"}}};
 };
 

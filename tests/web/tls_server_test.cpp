@@ -6,6 +6,7 @@
 #include "tests/testing/child_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 #include "tests/testing/test_ca.hpp"
+#include "tests/web/fake_backend.hpp"
 #include "web/admin_server.hpp"
 
 namespace ck::web {
@@ -17,21 +18,12 @@ using ck::testing::RunCommand;
 using ck::testing::TempDir;
 using ck::testing::TestCa;
 
-class NullBackend : public Backend {
+class NullBackend : public FakeBackendBase {
  public:
-  HealthReport Health() override { return {"test", {}}; }
-  Result<Identity> AuthenticateToken(std::string_view) override {
-    return UnauthenticatedError("no");
-  }
   Result<Identity> AuthenticateClientCertificate(const pki::Certificate& leaf) override {
     seen_client = leaf.Subject();
     return UnauthenticatedError("no");
   }
-  Result<NewToken> CreateToken(const std::string&, Role, std::chrono::seconds) override {
-    return UnimplementedError("no");
-  }
-  Result<std::vector<TokenInfo>> ListTokens() override { return std::vector<TokenInfo>{}; }
-  Status RevokeToken(int64_t) override { return UnimplementedError("no"); }
   std::string seen_client;
 };
 
