@@ -91,6 +91,12 @@ Result<Certificate> Certificate::FromDer(const uint8_t* data, size_t len) {
       !Asn1TimeToTimePoint(X509_get0_notAfter(x509.get())).ok()) {
     return InvalidArgumentError("certificate has a malformed validity date");
   }
+  // RFC 5280 §4.1.2.1: v1, v2 or v3 (0..2 on the wire); anything else is not a certificate
+  // any relying party would accept.
+  if (long version = X509_get_version(x509.get()); version < 0 || version > 2) {
+    return InvalidArgumentError("certificate has an undefined version number (" +
+                                std::to_string(version) + ")");
+  }
   if (X509_get0_pubkey(x509.get()) == nullptr) {
     ERR_clear_error();
     return InvalidArgumentError(
@@ -189,6 +195,9 @@ bool Certificate::IsSelfSigned() const {
 }
 
 bool Certificate::operator==(const Certificate& other) const {
+  // X509_cmp fills the extension cache and queues an error for an extension that does not
+  // decode; that error is not ours to report, and must not leak into a later OpenSslError().
+  ScopedOpenSslErrorClear clear;
   return X509_cmp(x509_.get(), other.x509_.get()) == 0;
 }
 

@@ -56,8 +56,24 @@ Result<TimePoint> Asn1TimeToTimePoint(const ASN1_TIME* t) {
                                         std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
                                         std::chrono::day{static_cast<unsigned>(tm.tm_mday)}};
   if (!ymd.ok()) return InvalidArgumentError("malformed ASN.1 time (invalid date)");
-  return TimePoint{std::chrono::sys_days{ymd}} + std::chrono::hours{tm.tm_hour} +
-         std::chrono::minutes{tm.tm_min} + std::chrono::seconds{tm.tm_sec};
+  // Work in seconds, then saturate: TimePoint counts nanoseconds in 64 bits (years 1677..2262),
+  // and RFC 5280 §4.1.2.5 gives 99991231235959Z as "no well-defined expiration".
+  const int64_t secs =
+      static_cast<int64_t>(std::chrono::sys_days{ymd}.time_since_epoch().count()) * 86400 +
+      tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  constexpr int64_t kMaxSecs =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::max().time_since_epoch()).count();
+  constexpr int64_t kMinSecs =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::min().time_since_epoch()).count();
+  if (secs >= kMaxSecs) {
+    return TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(kMaxSecs)));
+  }
+  if (secs <= kMinSecs) {
+    return TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(kMinSecs)));
+  }
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(secs)));
 }
 
 std::string Asn1IntegerToHex(const ASN1_INTEGER* i) {

@@ -1,5 +1,6 @@
 #include "daemon/config/config.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -320,6 +321,10 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
       return bad("malformed IPv6 literal");
     }
     out.host = std::string(text.substr(1, close - 1));
+    unsigned char addr6[16];
+    if (inet_pton(AF_INET6, out.host.c_str(), addr6) != 1) {
+      return bad("brackets are only for IPv6 addresses");
+    }
     port_text = text.substr(close + 2);
   } else {
     auto colon = text.rfind(':');
@@ -339,6 +344,17 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
 }
 
 Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  // toml++ 3.3.0 (Debian 12) can hit __builtin_unreachable on some non-ASCII input
+  // (marzer/tomlplusplus#295, fixed upstream by #305). Refuse it before parsing; non-ASCII
+  // values can still be written with \uXXXX escapes.
+  for (size_t i = 0, line = 1; i < toml_text.size(); ++i) {
+    if (toml_text[i] == '\n') ++line;
+    if (static_cast<unsigned char>(toml_text[i]) >= 0x80) {
+      return InvalidArgumentError(std::string(source_name) + ":" + std::to_string(line) +
+                                  ": non-ASCII byte in the configuration; write non-ASCII "
+                                  "characters as \\uXXXX escapes inside strings");
+    }
+  }
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);

@@ -79,3 +79,20 @@ TEST(ClockTest, ParseRfc3339) {
 
 }  // namespace
 }  // namespace ck
+
+namespace ck {
+namespace {
+
+// Found by fuzzing (tests/fuzz/corpus/rfc3339/regress_*): loose sscanf parsing and overflow.
+TEST(ClockTest, ParseRfc3339IsStrict) {
+  for (const char* bad : {"2026-1-2", " 2026-11-22", "2026-11-22T-1:00:00Z", "2026-02-30",
+                          "2026-11-22T10:00:00+99:99", "2026-11-22T10:00:00.Z",
+                          "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "+026-11-22"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).ok()) << bad;
+  }
+  EXPECT_EQ(ToUnixSeconds(*ParseRfc3339("2024-02-29T00:00:00Z")), 1709164800);
+  EXPECT_EQ(ToUnixSeconds(*ParseRfc3339("2016-12-31T23:59:60Z")), 1483228800);
+}
+
+}  // namespace
+}  // namespace ck
