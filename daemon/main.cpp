@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   ck::cli::RegisterConfigCommand(app, env);
   ck::cli::RegisterStoreCommands(app, env);
   ck::cli::RegisterInspectCommand(app, env);
+  ck::cli::RegisterAcmeCommands(app, env);
   ck::cli::RegisterCaCommands(app, env);
   ck::cli::RegisterTokenCommands(app, env);
 

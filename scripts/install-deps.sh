@@ -11,6 +11,7 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev libgmock-dev curl sqlite3 clang-format procps psmisc iproute2
+  pebble bind9
 )
 
 want=("${build_pkgs[@]}")

@@ -13,6 +13,7 @@ void RegisterServeCommand(CLI::App& app, CommandEnv& env);
 void RegisterConfigCommand(CLI::App& app, CommandEnv& env);
 void RegisterStoreCommands(CLI::App& app, CommandEnv& env);  // backup, restore, rekey
 void RegisterInspectCommand(CLI::App& app, CommandEnv& env);
+void RegisterAcmeCommands(CLI::App& app, CommandEnv& env);  // acme register|issue|revoke|rollover
 void RegisterCaCommands(CLI::App& app, CommandEnv& env);  // ca init|issue|sign|revoke|...
 void RegisterTokenCommands(CLI::App& app, CommandEnv& env);
 
