@@ -89,7 +89,16 @@ std::optional<JwsKey> Client::account_key() const {
   return id->key;
 }
 
-void Client::SleepBackoff(int attempt, std::optional<TimePoint> retry_after) {
+Status Client::Wait(TimePoint deadline) {
+  if (stopping()) return AbortedError("ACME operation cancelled");
+  auto stop =
+      options_.should_stop ? options_.should_stop : std::function<bool()>([] { return false; });
+  clock_.SleepUntil(deadline, stop);
+  if (stopping()) return AbortedError("ACME operation cancelled");
+  return OkStatus();
+}
+
+Status Client::SleepBackoff(int attempt, std::optional<TimePoint> retry_after) {
   auto delay = options_.backoff_initial * (1LL << std::min(attempt, 10));
   delay = std::min<std::chrono::milliseconds>(delay, options_.backoff_max);
   double jitter;
@@ -100,7 +109,7 @@ void Client::SleepBackoff(int attempt, std::optional<TimePoint> retry_after) {
   TimePoint until =
       clock_.Now() + std::chrono::duration_cast<std::chrono::milliseconds>(delay * jitter);
   if (retry_after && *retry_after > until) until = *retry_after;
-  clock_.SleepUntil(until, [] { return false; });
+  return Wait(until);
 }
 
 Result<HttpResponse> Client::DoWithTransientRetry(const HttpRequest& request) {
@@ -127,7 +136,7 @@ Result<HttpResponse> Client::DoWithTransientRetry(const HttpRequest& request) {
     log::Debug("ACME request failed, retrying", {{"url", request.url},
                                                  {"attempt", std::to_string(attempt + 1)},
                                                  {"reason", failure.message()}});
-    SleepBackoff(attempt, retry_after);
+    RETURN_IF_ERROR(SleepBackoff(attempt, retry_after));
   }
 }
 
@@ -215,7 +224,7 @@ Result<AcmeResponse> Client::Post(const std::string& url, const std::string& pay
       if (resp.status().code() == StatusCode::kUnavailable &&
           transient < options_.max_transient_retries) {
         stats_.transient_retries++;
-        SleepBackoff(transient++, std::nullopt);
+        RETURN_IF_ERROR(SleepBackoff(transient++, std::nullopt));
         continue;
       }
       return resp.status().WithContext("POST " + url);
@@ -244,7 +253,7 @@ Result<AcmeResponse> Client::Post(const std::string& url, const std::string& pay
         (!err.retry_after() ||
          *err.retry_after() - clock_.Now() <= options_.max_inline_retry_after)) {
       stats_.transient_retries++;
-      SleepBackoff(transient++, err.retry_after());
+      RETURN_IF_ERROR(SleepBackoff(transient++, err.retry_after()));
       continue;
     }
     return err.WithContext("POST " + url);

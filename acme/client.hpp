@@ -43,6 +43,10 @@ struct ClientOptions {
   // account purged), register the same key again with the registration details last used,
   // and retry the request once with the new account URL. on_account_changed is told.
   bool reregister_unknown_account = true;
+  // Checked while waiting (backoff, polling): when it returns true the wait ends and the
+  // operation fails with Aborted. The daemon wires its shutdown flag here (and calls
+  // Clock::Interrupt) so a stop never waits out a Retry-After.
+  std::function<bool()> should_stop;
 };
 
 struct AcmeResponse {
@@ -148,6 +152,9 @@ class Client {
   NoncePool& nonces() { return nonces_; }
   const ClientStats& stats() const { return stats_; }
   const ClientOptions& options() const { return options_; }
+  bool stopping() const { return options_.should_stop && options_.should_stop(); }
+  // Sleeps on the clock until `deadline` or a stop; Aborted when stopped.
+  Status Wait(TimePoint deadline);
 
  private:
   struct Identity {
@@ -159,7 +166,7 @@ class Client {
   std::shared_ptr<const Identity> identity() const;
   Result<std::string> TakeNonce(const Directory& dir);
   Result<HttpResponse> DoWithTransientRetry(const HttpRequest& request);
-  void SleepBackoff(int attempt, std::optional<TimePoint> retry_after);
+  Status SleepBackoff(int attempt, std::optional<TimePoint> retry_after);
   Status ErrorFromResponse(const HttpResponse& response);
   AcmeResponse ToAcmeResponse(HttpResponse response);
 

@@ -59,8 +59,9 @@ Result<SplitChain> Split(const std::string& pem) {
 
 std::string ChallengeContext::DnsTxtValue() const { return Dns01TxtValue(key_authorization); }
 
-Poller::Poller(Clock& clock, const PollPolicy& policy)
+Poller::Poller(Clock& clock, const PollPolicy& policy, Client* client)
     : clock_(clock),
+      client_(client),
       policy_(policy),
       next_(policy.initial),
       deadline_(clock.Now() + policy.timeout) {}
@@ -79,6 +80,7 @@ Status Poller::Wait(std::optional<TimePoint> retry_after) {
   until = std::min(until, deadline_);
   next_ = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(next_ * policy_.factor),
                    policy_.max_interval);
+  if (client_ != nullptr) return client_->Wait(until);
   clock_.SleepUntil(until, [] { return false; });
   return OkStatus();
 }
@@ -94,6 +96,7 @@ Status OrderFlow::SolveAuthorizations(const Order& order, const OrderRequest& re
     ChallengeContext ctx;
     bool done = false;
     bool respond = true;
+    bool attempted = false;  // Present was called (CleanUp is owed even if it failed)
   };
   std::vector<Pending> pending;
   // CleanUp always runs, whatever happens below (Solver contract).
@@ -102,6 +105,9 @@ Status OrderFlow::SolveAuthorizations(const Order& order, const OrderRequest& re
     const std::string* name;
     ~CleanupGuard() {
       for (auto& p : *list) {
+        // Only what Present was tried for: a shared solver's reference counts must not drop
+        // for challenges this order never presented.
+        if (!p.attempted) continue;
         Status s = p.solver->CleanUp(p.ctx);
         if (!s.ok())
           log::Failure(*name, s, "challenge clean-up failed",
@@ -160,6 +166,7 @@ Status OrderFlow::SolveAuthorizations(const Order& order, const OrderRequest& re
   }
 
   for (auto& p : pending) {
+    p.attempted = true;
     Status s = p.solver->Present(p.ctx);
     if (!s.ok())
       return s.WithContext(p.ctx.identifier.value + ": " + p.ctx.type + " present failed");
@@ -177,7 +184,7 @@ Status OrderFlow::SolveAuthorizations(const Order& order, const OrderRequest& re
     Emit(progress, p.ctx.identifier.value, "validating", p.ctx.type);
   }
 
-  Poller poller(client_.clock(), policy_);
+  Poller poller(client_.clock(), policy_, &client_);
   for (;;) {
     std::optional<TimePoint> retry_after;
     bool all_done = true;
@@ -218,7 +225,7 @@ Status OrderFlow::SolveAuthorizations(const Order& order, const OrderRequest& re
 Result<Order> OrderFlow::WaitForOrder(const std::string& url, const std::vector<std::string>& until,
                                       const ProgressFn& progress) {
   (void)progress;
-  Poller poller(client_.clock(), policy_);
+  Poller poller(client_.clock(), policy_, &client_);
   for (;;) {
     ASSIGN_OR_RETURN(Order order, client_.GetOrder(url));
     if (IsOneOf(order.status, until)) return order;

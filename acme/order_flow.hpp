@@ -83,11 +83,13 @@ class OrderFlow {
 // the server's Retry-After when that is later (bounded). DeadlineExceeded after the timeout.
 class Poller {
  public:
-  Poller(Clock& clock, const PollPolicy& policy);
+  // `client` (optional) supplies the stop check: a stop ends the wait with Aborted.
+  Poller(Clock& clock, const PollPolicy& policy, Client* client = nullptr);
   Status Wait(std::optional<TimePoint> retry_after);
 
  private:
   Clock& clock_;
+  Client* client_;
   PollPolicy policy_;
   std::chrono::milliseconds next_;
   TimePoint deadline_;

@@ -172,7 +172,9 @@ Status WaitForTxt(Clock& clock, const PropagationCheck& check, const std::string
       return DeadlineExceededError("TXT " + fqdn + " not visible on " + list + " after " +
                                    std::to_string(check.timeout.count()) + "s");
     }
-    clock.SleepUntil(std::min(deadline, clock.Now() + interval), [] { return false; });
+    auto stop = check.should_stop ? check.should_stop : std::function<bool()>([] { return false; });
+    clock.SleepUntil(std::min(deadline, clock.Now() + interval), stop);
+    if (stop()) return AbortedError("waiting for TXT " + fqdn + " cancelled");
     interval = std::min(interval * 2, check.max_interval);
   }
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct PropagationCheck {
   std::chrono::milliseconds initial_interval{100};
   std::chrono::milliseconds max_interval{2000};
   std::chrono::seconds timeout{120};
+  std::function<bool()> should_stop;  // true ends the wait with Aborted
 };
 
 // Polls every nameserver until each returns `value` at `fqdn`. DeadlineExceeded naming the

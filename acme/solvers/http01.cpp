@@ -1,12 +1,18 @@
 #include "acme/solvers/http01.hpp"
 
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 
+#include "acme/solvers/listen_socket.hpp"
 #include "common/file_util.hpp"
 #include "common/log.hpp"
 
@@ -27,63 +33,134 @@ bool IsValidToken(const std::string& token) {
 }
 
 struct Http01Standalone::Server {
-  httplib::Server http;
+  int listener = -1;
+  int stop_pipe[2] = {-1, -1};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<int> pending;  // accepted connections waiting for a worker
+  bool stopping = false;
 };
+
+Http01Standalone::Http01Standalone() : server_(std::make_unique<Server>()) {}
 
 Result<std::unique_ptr<Http01Standalone>> Http01Standalone::Start(const std::string& address,
                                                                   uint16_t port) {
   std::unique_ptr<Http01Standalone> self(new Http01Standalone());
-  self->server_ = std::make_unique<Server>();
+  Server& srv = *self->server_;
+  auto sock = ListenTcp(address, port);
+  if (!sock.ok()) return sock.status().WithContext("http-01 solver");
+  srv.listener = sock->fd;
+  self->port_ = sock->port;
+  if (::pipe2(srv.stop_pipe, O_CLOEXEC) != 0) return InternalError("pipe2 failed");
   Http01Standalone* raw = self.get();
-  httplib::Server& http = self->server_->http;
-  // One request per connection: a validator's idle keep-alive connection must not hold one
-  // of the workers while other orders' validations queue behind it.
-  http.set_keep_alive_max_count(1);
-  http.new_task_queue = [] { return new httplib::ThreadPool(16); };
-  http.set_read_timeout(5, 0);
-  http.set_write_timeout(5, 0);
-  http.set_payload_max_length(4096);
-  // cpp-httplib's default also sets SO_REUSEPORT, which would let a second solver (or
-  // another web server) bind the same port and silently steal the validator's requests.
-  http.set_socket_options([](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  http.Get(R"(/\.well-known/acme-challenge/([A-Za-z0-9_-]+))",
-           [raw](const httplib::Request& req, httplib::Response& res) {
-             std::string auth = raw->Lookup(req.matches[1]);
-             if (auth.empty()) {
-               res.status = 404;
-               return;
-             }
-             raw->served_++;
-             res.set_content(auth, "application/octet-stream");
-           });
-  // Anything else: a plain 404 without body, so nothing is learned from probing.
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) { res.body.clear(); });
-  int bound = 0;
-  if (port == 0) {
-    bound = http.bind_to_any_port(address);
-  } else {
-    bound = http.bind_to_port(address, port) ? port : -1;
-  }
-  if (bound <= 0) {
-    return UnavailableError("http-01 solver: cannot listen on " + address + ":" +
-                            std::to_string(port) + " (port in use or not permitted)");
-  }
-  self->port_ = static_cast<uint16_t>(bound);
-  self->thread_ = std::thread([raw] { raw->server_->http.listen_after_bind(); });
-  // stop() before the accept loop has started would be lost; wait until it runs (it sets
-  // is_running first thing, so this spins for microseconds).
-  for (long i = 0; i < 100'000'000 && !http.is_running(); ++i) std::this_thread::yield();
+  for (int i = 0; i < 4; ++i) self->workers_.emplace_back([raw] { raw->Work(); });
+  self->accept_thread_ = std::thread([raw] { raw->Accept(); });
   log::Debug("http-01 solver listening",
              {{"address", address}, {"port", std::to_string(self->port_)}});
   return self;
 }
 
 Http01Standalone::~Http01Standalone() {
-  if (server_) server_->http.stop();
-  if (thread_.joinable()) thread_.join();
+  Server& srv = *server_;
+  if (srv.stop_pipe[1] >= 0) {
+    char c = 1;
+    (void)::write(srv.stop_pipe[1], &c, 1);
+  }
+  if (accept_thread_.joinable()) accept_thread_.join();
+  {
+    std::lock_guard<std::mutex> l(srv.mu);
+    srv.stopping = true;
+  }
+  srv.cv.notify_all();
+  for (auto& t : workers_) t.join();
+  for (int fd : srv.pending) ::close(fd);
+  for (int fd : {srv.listener, srv.stop_pipe[0], srv.stop_pipe[1]}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void Http01Standalone::Accept() {
+  Server& srv = *server_;
+  for (;;) {
+    pollfd fds[2] = {{srv.listener, POLLIN, 0}, {srv.stop_pipe[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    int fd = ::accept4(srv.listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    {
+      std::lock_guard<std::mutex> l(srv.mu);
+      if (srv.pending.size() >= 4096) {  // flooded: shed load rather than grow without bound
+        ::close(fd);
+        continue;
+      }
+      srv.pending.push_back(fd);
+    }
+    srv.cv.notify_one();
+  }
+}
+
+void Http01Standalone::Work() {
+  Server& srv = *server_;
+  for (;;) {
+    int fd;
+    {
+      std::unique_lock<std::mutex> l(srv.mu);
+      srv.cv.wait(l, [&] { return srv.stopping || !srv.pending.empty(); });
+      if (srv.stopping) return;
+      fd = srv.pending.front();
+      srv.pending.pop_front();
+    }
+    Serve(fd);
+    ::close(fd);
+  }
+}
+
+// One request per connection (HTTP/1.0 style, "Connection: close"): RFC 8555 §8.3 needs no
+// more, and an idle validator connection then never ties up a worker.
+void Http01Standalone::Serve(int fd) {
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string head;
+  char buf[2048];
+  while (head.find("\r\n\r\n") == std::string::npos && head.size() < 8192) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return;
+    head.append(buf, static_cast<size_t>(n));
+  }
+  std::string status = "404 Not Found";
+  std::string body;
+  // "GET /.well-known/acme-challenge/<token> HTTP/1.1"
+  size_t sp1 = head.find(' ');
+  size_t sp2 = sp1 == std::string::npos ? sp1 : head.find(' ', sp1 + 1);
+  if (sp2 != std::string::npos && head.compare(0, sp1, "GET") == 0) {
+    std::string path = head.substr(sp1 + 1, sp2 - sp1 - 1);
+    if (path.rfind(kPrefix, 0) == 0) {
+      std::string auth = Lookup(path.substr(sizeof(kPrefix) - 1));
+      if (!auth.empty()) {
+        status = "200 OK";
+        body = std::move(auth);
+        served_++;
+      }
+    }
+  } else if (sp2 == std::string::npos) {
+    status = "400 Bad Request";
+  } else {
+    status = "405 Method Not Allowed";
+  }
+  std::string response = "HTTP/1.1 " + status +
+                         "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  size_t off = 0;
+  while (off < response.size()) {
+    ssize_t n = ::send(fd, response.data() + off, response.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
 }
 
 size_t Http01Standalone::tokens() const {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "acme/solver.hpp"
 
@@ -20,8 +21,9 @@ namespace ck::acme {
 
 class Http01Standalone final : public Solver {
  public:
-  // Binds `address:port` now (port 0 picks one), serves from a background thread until
-  // destroyed. Unavailable when the port is taken.
+  // Binds `address:port` (see ListenTcp: "" = every interface, dual-stack; port 0 picks one)
+  // and serves from an accept thread plus a few workers until destroyed. Unavailable when the
+  // port is taken.
   static Result<std::unique_ptr<Http01Standalone>> Start(const std::string& address, uint16_t port);
   ~Http01Standalone() override;
 
@@ -34,14 +36,18 @@ class Http01Standalone final : public Solver {
 
  private:
   struct Server;
-  Http01Standalone() = default;
+  Http01Standalone();
   // Key authorization for `token`, empty when unknown.
   std::string Lookup(const std::string& token) const;
+  void Accept();
+  void Work();
+  void Serve(int fd);
 
   mutable std::mutex mu_;
   std::map<std::string, std::pair<std::string, int>> tokens_;  // token -> (key auth, refs)
   std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::thread accept_thread_;
+  std::vector<std::thread> workers_;
   uint16_t port_ = 0;
   std::atomic<uint64_t> served_{0};
 };

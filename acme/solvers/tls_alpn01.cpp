@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "acme/solvers/listen_socket.hpp"
 #include "common/log.hpp"
 #include "pki/digest.hpp"
 #include "pki/handles.hpp"
@@ -173,23 +174,10 @@ Result<std::unique_ptr<TlsAlpn01Server>> TlsAlpn01Server::Start(const std::strin
       },
       nullptr);
 
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
-    return InvalidArgumentError("tls-alpn-01: not an IPv4 address: " + address);
-  }
-  impl.listener.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(impl.listener.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(impl.listener.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(impl.listener.fd, 64) != 0) {
-    return UnavailableError("tls-alpn-01 solver: cannot listen on " + address + ":" +
-                            std::to_string(port) + ": " + std::strerror(errno));
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(impl.listener.fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  self->port_ = ntohs(addr.sin_port);
+  auto sock = ListenTcp(address, port);
+  if (!sock.ok()) return sock.status().WithContext("tls-alpn-01 solver");
+  impl.listener.fd = sock->fd;
+  self->port_ = sock->port;
   if (::pipe2(impl.stop_pipe, O_CLOEXEC) != 0) return InternalError("pipe2 failed");
   TlsAlpn01Server* raw = self.get();
   self->thread_ = std::thread([raw] { raw->Serve(); });

@@ -30,7 +30,8 @@ std::string ReverseDnsName(const std::string& ip);
 
 class TlsAlpn01Server final : public Solver {
  public:
-  // Binds address:port now (0 = any free port) and serves from a background thread.
+  // Binds address:port now (see ListenTcp: "" = every interface, dual-stack; port 0 = any
+  // free port) and serves from a background thread.
   static Result<std::unique_ptr<TlsAlpn01Server>> Start(const std::string& address, uint16_t port,
                                                         Clock& clock);
   ~TlsAlpn01Server() override;

@@ -5,8 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "acme/client.hpp"
 #include "acme/curl_transport.hpp"
@@ -21,6 +24,7 @@
 #include "common/rng.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
+#include "daemon/signals.hpp"
 #include "daemon/state.hpp"
 #include "pki/certificate.hpp"
 #include "pki/pem.hpp"
@@ -81,7 +85,10 @@ struct Session {
   daemon::State state;
   std::string server;
   std::unique_ptr<acme::CurlTransport> transport;
-  SystemClock clock;
+  // Shared with the signal thread, which may outlive the session by a moment.
+  std::shared_ptr<SystemClock> clock_ptr = std::make_shared<SystemClock>();
+  SystemClock& clock = *clock_ptr;
+  std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
   SystemRng rng;
   std::unique_ptr<acme::Client> client;
   std::optional<store::AcmeAccountRecord> account;
@@ -113,6 +120,7 @@ Result<std::unique_ptr<Session>> OpenSession(const CommandEnv& env, const AcmeCo
   session->transport = std::make_unique<acme::CurlTransport>(t);
   acme::ClientOptions c;
   c.directory_url = session->server;
+  c.should_stop = [stop = session->stop] { return stop->load(); };
   session->client =
       std::make_unique<acme::Client>(*session->transport, session->clock, session->rng, c);
   return session;
@@ -243,17 +251,18 @@ Status Issue(Session& s, const IssueFlags& flags) {
       webroot = std::make_unique<acme::Http01Webroot>(flags.webroot);
       solver = webroot.get();
     } else {
-      std::string address = flags.http_address.empty() ? "0.0.0.0" : flags.http_address;
-      ASSIGN_OR_RETURN(standalone, acme::Http01Standalone::Start(address, flags.http_port));
+      ASSIGN_OR_RETURN(standalone,
+                       acme::Http01Standalone::Start(flags.http_address, flags.http_port));
       solver = standalone.get();
     }
   } else if (flags.solver == "tls-alpn-01") {
-    std::string address = flags.tls_address.empty() ? "0.0.0.0" : flags.tls_address;
-    ASSIGN_OR_RETURN(alpn, acme::TlsAlpn01Server::Start(address, flags.tls_port, s.clock));
+    ASSIGN_OR_RETURN(alpn,
+                     acme::TlsAlpn01Server::Start(flags.tls_address, flags.tls_port, s.clock));
     solver = alpn.get();
   } else if (flags.solver == "dns-01") {
     acme::PropagationCheck check;
     check.nameservers = flags.dns_resolvers;
+    check.should_stop = [stop = s.stop] { return stop->load(); };
     if (!flags.dns_rfc2136.empty()) {
       if (flags.tsig_key.empty()) {
         return InvalidArgumentError("--dns-rfc2136 needs --tsig-key FILE (tsig-keygen format)");
@@ -342,9 +351,23 @@ Status Issue(Session& s, const IssueFlags& flags) {
   return OkStatus();
 }
 
+// SIGINT/SIGTERM end the waits (polling, backoff, DNS propagation) so the order flow returns
+// Aborted and still runs every CleanUp, instead of dying with tokens or TXT records left.
+void StopOnSignals(Session& s) {
+  daemon::BlockDaemonSignals();
+  std::thread([stop = s.stop, clock = s.clock_ptr] {
+    while (daemon::WaitForSignal() != daemon::SignalEvent::kStop) {
+    }
+    std::fprintf(stderr, "certkeeper: stopping, cleaning up challenges...\n");
+    stop->store(true);
+    clock->Interrupt();
+  }).detach();
+}
+
 int RunIssue(const CommandEnv& env, const AcmeCommon& common, const IssueFlags& flags) {
   auto s = OpenSession(env, common);
   if (!s.ok()) return ReportError(s.status());
+  StopOnSignals(**s);
   Status st = Issue(**s, flags);
   if (!st.ok()) {
     if (st.retry_after()) {
@@ -461,7 +484,8 @@ void RegisterAcmeCommands(CLI::App& app, CommandEnv& env) {
   i->add_option("--solver", issue->solver,
                 "Challenge type: http-01 (default), tls-alpn-01, dns-01");
   i->add_option("--tls-port", issue->tls_port, "Port of the built-in tls-alpn-01 listener (443)");
-  i->add_option("--tls-address", issue->tls_address, "Address of the tls-alpn-01 listener");
+  i->add_option("--tls-address", issue->tls_address,
+                "Address of the tls-alpn-01 listener (default: all, IPv4 and IPv6)");
   i->add_option("--dns-exec", issue->dns_exec,
                 "dns-01 hook, lego-compatible: PROG present|cleanup FQDN VALUE");
   i->add_option("--dns-rfc2136", issue->dns_rfc2136,
@@ -473,7 +497,8 @@ void RegisterAcmeCommands(CLI::App& app, CommandEnv& env) {
                 "Authoritative nameserver IP:PORT to poll until the TXT record is visible "
                 "(repeat)");
   i->add_option("--http-port", issue->http_port, "Port of the built-in http-01 listener (80)");
-  i->add_option("--http-address", issue->http_address, "Address of the http-01 listener");
+  i->add_option("--http-address", issue->http_address,
+                "Address of the http-01 listener (default: all, IPv4 and IPv6)");
   i->add_option("--webroot", issue->webroot,
                 "Write http-01 tokens under DIR/.well-known/acme-challenge instead of listening");
   i->add_option("--key-type", issue->key_type,

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "acme/order_flow.hpp"
 #include "common/rng.hpp"
 #include "tests/acme/fake_ca.hpp"
@@ -202,6 +204,20 @@ TEST_F(ClientTest, ProfileMustBeOfferedWhenTheDirectoryListsProfiles) {
   req.profile = "shortlived";
   ASSERT_OK(client_->NewOrder(req));
   EXPECT_EQ(ca_.seen().back().payload.value("profile", ""), "shortlived");
+}
+
+TEST_F(ClientTest, StopEndsBackoffWithAborted) {
+  std::atomic<bool> stop{false};
+  options_.should_stop = [&] { return stop.load(); };
+  MakeClient();
+  Register();
+  ca_.Queue("/order", FakeCa::Problem(503, "serverInternal", "busy"));
+  stop = true;
+  NewOrderRequest req;
+  req.identifiers = {IdentifierFor("example.test")};
+  auto r = client_->NewOrder(req);
+  EXPECT_EQ(r.status().code(), StatusCode::kAborted) << r.status().ToString();
+  EXPECT_TRUE(clock_.sleeps().empty());
 }
 
 TEST(PollerTest, StartsSubSecondBacksOffAndHonoursRetryAfterWithinBounds) {

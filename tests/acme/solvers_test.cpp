@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -62,6 +63,27 @@ TEST(Http01Test, StandaloneServesRefCountedTokens) {
   EXPECT_EQ(clash.status().code(), StatusCode::kUnavailable);
 }
 
+TEST(Http01Test, DefaultAddressIsDualStack) {
+  ASSERT_OK_AND_ASSIGN(auto server, Http01Standalone::Start("", 0));
+  ASSERT_OK(server->Present(Ctx("a.test", "tok_D")));
+  CurlTransport http(CurlTransportOptions{});
+  for (std::string host : {"127.0.0.1", "[::1]"}) {
+    HttpRequest r;
+    r.url = "http://" + host + ":" + std::to_string(server->port()) +
+            "/.well-known/acme-challenge/tok_D";
+    auto resp = http.Do(r);
+    if (!resp.ok() && host == "[::1]") GTEST_SKIP() << "no IPv6 loopback here";
+    ASSERT_OK(resp) << host;
+    EXPECT_EQ(resp->status, 200) << host;
+    EXPECT_EQ(resp->body, "tok_D.thumb");
+  }
+  HttpRequest bad;
+  bad.method = "POST";
+  bad.url =
+      "http://127.0.0.1:" + std::to_string(server->port()) + "/.well-known/acme-challenge/tok_D";
+  EXPECT_EQ(http.Do(bad)->status, 405);
+}
+
 TEST(Http01Test, WebrootWritesAndRemovesTheToken) {
   ck::testing::TempDir dir;
   Http01Webroot solver(dir.path());
@@ -85,7 +107,9 @@ TEST(TlsAlpn01Test, CertificateCarriesIdentifierAndCriticalAcmeExtension) {
   auto info = cert.Inspect();
   EXPECT_EQ(info.DnsNames(), std::vector<std::string>{"a.example.test"});
   EXPECT_LT(info.not_before, now);
-  int idx = X509_get_ext_by_OBJ(cert.get(), OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1), -1);
+  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> oid(
+      OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1), &ASN1_OBJECT_free);
+  int idx = X509_get_ext_by_OBJ(cert.get(), oid.get(), -1);
   ASSERT_GE(idx, 0);
   X509_EXTENSION* ext = X509_get_ext(cert.get(), idx);
   EXPECT_EQ(X509_EXTENSION_get_critical(ext), 1);

@@ -3,6 +3,7 @@
 // revoke (checked on Pebble), rollover then issue with the new key, webroot, and a failing
 // challenge with a clear error and exit code.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -215,6 +216,46 @@ TEST_F(AcmeCliTest, TlsAlpn01AndDns01Solvers) {
            "*.dns-cli.example.test", "-d", "dns-cli.example.test", "--key-type", "rsa2048"});
   ASSERT_EQ(rc2, 0) << output2;
   ExpectIssued(out2, 2);
+}
+
+TEST_F(AcmeCliTest, SigintDuringDnsPropagationCleansUpAndExits) {
+  // The hook publishes nothing, so the propagation check waits; SIGINT must end the wait,
+  // run the cleanup hook and exit non-zero promptly.
+  std::string log = tmp_.Path("hook.log");
+  std::string hook = tmp_.WriteFile("noop.sh", "#!/bin/sh\necho \"$1 $2\" >> " + log + "\n", 0755);
+  ck::testing::Subprocess p;
+  ASSERT_TRUE(p.Start({Binary(),
+                       "acme",
+                       "issue",
+                       "--dev",
+                       "--state-dir",
+                       tmp_.Path("state"),
+                       "--server",
+                       pebble_->directory_url(),
+                       "--ca-bundle",
+                       pebble_->ca_bundle(),
+                       "--solver",
+                       "dns-01",
+                       "--dns-exec",
+                       hook,
+                       "--dns-resolver",
+                       "127.0.0.1:" + std::to_string(pebble_->dns_port()),
+                       "-d",
+                       "sigint.example.test",
+                       "--out",
+                       tmp_.Path("out")},
+                      {"CERTKEEPER_CONFIG=/dev/null"}));
+  ASSERT_TRUE(p.WaitForOutput("presented", std::chrono::seconds(30))) << p.output();
+  auto sent = std::chrono::steady_clock::now();
+  p.Signal(SIGINT);
+  auto rc = p.Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(rc.has_value()) << p.output();
+  EXPECT_NE(*rc, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(10));
+  EXPECT_NE(p.output().find("cancelled"), std::string::npos) << p.output();
+  EXPECT_NE(tmp_.ReadFile("hook.log").find("cleanup _acme-challenge.sigint.example.test."),
+            std::string::npos)
+      << tmp_.ReadFile("hook.log");
 }
 
 TEST(AcmeCliBindTest, Dns01Rfc2136WithTsigKeyFile) {

@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -395,31 +395,27 @@ double CpuMs() {
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-// Pebble 2.4 deadlocks when a newOrder's authorization-reuse scan (store lock, then each
-// authorization's lock) meets a challenge POST (authorization lock, then store lock) while a
-// store writer waits: seen here as every handler stuck in MemoryStore locks, about one run in
-// eight at 50 concurrent orders. This solver holds each order at Present until every order
-// has been created, so the CA never sees both at once; all orders are still in flight
-// together (validation, polling, finalize and download overlap fully).
-class AllCreatedBarrier final : public Solver {
+// Pebble 2.4 can deadlock when a newOrder's authorization-reuse scan (FindValidAuthorization:
+// store lock, then each authorization's lock; it runs even with PEBBLE_AUTHZREUSE=0) meets
+// requests that lock an authorization and then the store, while a store writer waits. Seen
+// here as every Pebble handler stuck in MemoryStore locks (SIGQUIT goroutine dump), about one
+// run in eight at 50 concurrent orders. This latch holds every order right after newOrder
+// until all 50 exist, so the CA never sees a newOrder beside the other requests; everything
+// after that (authorizations, validation, polling, finalize, download) overlaps fully.
+class AllOrdersCreated {
  public:
-  AllCreatedBarrier(Solver* inner, int parties) : inner_(inner), left_(parties) {}
-  Status Present(const ChallengeContext& c) override {
-    RETURN_IF_ERROR(inner_->Present(c));
+  explicit AllOrdersCreated(int parties) : left_(parties) {}
+  void ArriveAndWait() {
     std::unique_lock<std::mutex> l(mu_);
     if (--left_ <= 0) cv_.notify_all();
-    cv_.wait_for(l, std::chrono::seconds(20), [&] { return left_ <= 0; });
-    return OkStatus();
+    cv_.wait_for(l, std::chrono::seconds(30), [&] { return left_ <= 0; });
   }
-  Status CleanUp(const ChallengeContext& c) override { return inner_->CleanUp(c); }
-  // For an order that failed before Present, so the others are not held for nothing.
-  void Leave() {
+  void Leave() {  // an order that failed before it was created
     std::lock_guard<std::mutex> l(mu_);
     if (--left_ <= 0) cv_.notify_all();
   }
 
  private:
-  Solver* inner_;
   std::mutex mu_;
   std::condition_variable cv_;
   int left_;
@@ -443,17 +439,20 @@ TEST(AcmePebbleTest, ManyConcurrentOrdersShareAccountNoncesAndListener) {
   uint64_t requests_before = env.client->stats().requests.load();
   double cpu_before = CpuMs();
   auto start = std::chrono::steady_clock::now();
-  AllCreatedBarrier barrier(env.http01.get(), kOrders);
+  AllOrdersCreated created(kOrders);
   for (int i = 0; i < kOrders; ++i) {
     threads.emplace_back([&, i] {
       OrderRequest req;
       req.names = {"c" + std::to_string(i) + ".example.test"};
-      OrderFlow flow(*env.client, {{"http-01", &barrier}});
-      std::atomic<bool> presented{false};
+      OrderFlow flow(*env.client, {{"http-01", env.http01.get()}});
+      bool arrived = false;
       results[i] = flow.Obtain(req, [&](const ProgressEvent& e) {
-        if (e.stage == "presented") presented = true;
+        if (e.stage == "order") {
+          arrived = true;
+          created.ArriveAndWait();
+        }
       });
-      if (!presented) barrier.Leave();
+      if (!arrived) created.Leave();
     });
   }
   for (auto& t : threads) t.join();
