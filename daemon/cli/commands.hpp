@@ -14,7 +14,7 @@ void RegisterConfigCommand(CLI::App& app, CommandEnv& env);
 void RegisterStoreCommands(CLI::App& app, CommandEnv& env);  // backup, restore, rekey
 void RegisterInspectCommand(CLI::App& app, CommandEnv& env);
 void RegisterAcmeCommands(CLI::App& app, CommandEnv& env);  // acme register|issue|revoke|rollover
-void RegisterCaCommands(CLI::App& app, CommandEnv& env);  // ca init|issue|sign|revoke|...
+void RegisterCaCommands(CLI::App& app, CommandEnv& env);    // ca init|issue|sign|revoke|...
 void RegisterTokenCommands(CLI::App& app, CommandEnv& env);
 
 }  // namespace ck::cli
