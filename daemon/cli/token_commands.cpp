@@ -23,7 +23,7 @@ struct TokenFlags {
 };
 
 // Opens the existing store without the daemon's writer lock and without migrating.
-Result<daemon::State> OpenForTokens(const CommandEnv& env, Context& ctx_out) {
+Result<daemon::State> OpenForTokens(const CommandEnv& env) {
   auto ctx = LoadContext(env.global, /*dev=*/false);
   if (!ctx.ok()) return ctx.status();
   RETURN_IF_ERROR(ApplyLogging(env.global, ctx->config));
@@ -31,7 +31,6 @@ Result<daemon::State> OpenForTokens(const CommandEnv& env, Context& ctx_out) {
   options.take_writer_lock = false;
   options.create_if_missing = false;
   options.migrate = false;
-  ctx_out = *ctx;
   return daemon::OpenState(*ctx, options);
 }
 
@@ -40,8 +39,7 @@ int RunCreate(const CommandEnv& env, const TokenFlags& flags) {
   if (!role.ok()) return ReportError(role.status().WithContext("--role"));
   auto ttl = ParseDuration(flags.ttl);
   if (!ttl.ok()) return ReportError(ttl.status().WithContext("--ttl"));
-  Context ctx;
-  auto state = OpenForTokens(env, ctx);
+  auto state = OpenForTokens(env);
   if (!state.ok()) return ReportError(state.status());
   SystemClock clock;
   std::string name = flags.name;
@@ -74,8 +72,7 @@ int RunCreate(const CommandEnv& env, const TokenFlags& flags) {
 }
 
 int RunList(const CommandEnv& env, const TokenFlags& flags) {
-  Context ctx;
-  auto state = OpenForTokens(env, ctx);
+  auto state = OpenForTokens(env);
   if (!state.ok()) return ReportError(state.status());
   SystemClock clock;
   daemon::TokenService tokens(*state->store, clock);
@@ -113,8 +110,7 @@ int RunList(const CommandEnv& env, const TokenFlags& flags) {
 }
 
 int RunRevoke(const CommandEnv& env, const TokenFlags& flags) {
-  Context ctx;
-  auto state = OpenForTokens(env, ctx);
+  auto state = OpenForTokens(env);
   if (!state.ok()) return ReportError(state.status());
   SystemClock clock;
   daemon::TokenService tokens(*state->store, clock);

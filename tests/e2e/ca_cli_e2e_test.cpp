@@ -16,10 +16,7 @@ namespace {
 using ck::testing::RunCommand;
 using ck::testing::TempDir;
 
-std::string Binary() {
-  const char* b = std::getenv("CK_BINARY");
-  return b ? b : "certkeeper";
-}
+std::string Binary() { return ck::testing::CertkeeperBinary(); }
 
 std::pair<int, std::string> OpenSsl(std::vector<std::string> args) {
   args.insert(args.begin(), "/usr/bin/openssl");
