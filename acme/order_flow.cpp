@@ -268,6 +268,26 @@ Result<IssuedCertificate> OrderFlow::Download(const Order& order, const OrderReq
   return out;
 }
 
+Result<Order> OrderFlow::ResumeOrCreate(const NewOrderRequest& nreq, const OrderRequest& request) {
+  if (!request.resume_order_url.empty()) {
+    auto existing = client_.GetOrder(request.resume_order_url);
+    if (existing.ok() && existing->status != "invalid") {
+      log::Info("resuming ACME order", {{"cert", request.certificate_name},
+                                        {"order", existing->url},
+                                        {"status", existing->status}});
+      return existing;
+    }
+    if (!existing.ok() && existing.status().code() == StatusCode::kAborted) {
+      return existing.status();
+    }
+    log::Warn("cannot resume ACME order, starting a new one",
+              {{"cert", request.certificate_name},
+               {"order", request.resume_order_url},
+               {"reason", existing.ok() ? "order is invalid" : existing.status().message()}});
+  }
+  return client_.NewOrder(nreq);
+}
+
 Result<IssuedCertificate> OrderFlow::Obtain(const OrderRequest& request,
                                             const ProgressFn& progress) {
   if (request.names.empty()) return InvalidArgumentError("no names to order a certificate for");
@@ -294,7 +314,7 @@ Result<IssuedCertificate> OrderFlow::Obtain(const OrderRequest& request,
   }
   ASSIGN_OR_RETURN(pki::Csr csr, pki::BuildCsr(csr_req, *key));
 
-  ASSIGN_OR_RETURN(Order order, client_.NewOrder(nreq));
+  ASSIGN_OR_RETURN(Order order, ResumeOrCreate(nreq, request));
   Emit(progress, "", "order", order.url);
   log::Info("ACME order created", {{"cert", request.certificate_name}, {"order", order.url}});
   if (order.status == "pending") {

@@ -36,6 +36,11 @@ struct OrderRequest {
   // Common name of the top-most issuer wanted (lego's --preferred-chain); empty = default.
   std::string preferred_chain;
   std::string certificate_name;  // for logs only
+  // Continue this order (recorded before a crash or restart) instead of creating a new one,
+  // so one renewal never issues twice (duplicate-certificate rate limits). The request's `key`
+  // must be the key the order was started with. An order the CA no longer has, or one that
+  // went invalid, falls back to a new order.
+  std::string resume_order_url;
 };
 
 struct IssuedCertificate {
@@ -67,6 +72,7 @@ class OrderFlow {
   Result<IssuedCertificate> Obtain(const OrderRequest& request, const ProgressFn& progress = {});
 
  private:
+  Result<Order> ResumeOrCreate(const NewOrderRequest& nreq, const OrderRequest& request);
   Status SolveAuthorizations(const Order& order, const OrderRequest& request,
                              const ProgressFn& progress);
   Result<Order> WaitForOrder(const std::string& url, const std::vector<std::string>& until,

@@ -55,6 +55,10 @@ struct IssueOptions {
   std::string profile = "server";
   std::string name;                 // the store's certificate name; default: CN or first SAN
   std::optional<seconds> lifetime;  // default: the profile's; above its maximum is refused
+  // SignCsr: the CSR's private key, already sealed in the store. Recorded on the certificate
+  // row in the issuing transaction, so a crash can never leave a managed certificate whose
+  // key the store cannot name.
+  std::optional<int64_t> key_id;
 };
 
 struct KeyIssueRequest {

@@ -208,6 +208,7 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
       meta.created_at = now;
       ASSIGN_OR_RETURN(rec.key_id, tx.PutPrivateKey(meta, leaf.key->ToPem()));
     }
+    if (!rec.key_id && o.key_id) rec.key_id = o.key_id;
     ASSIGN_OR_RETURN(out.record_id, tx.PutCertificate(rec));
     return tx
         .AppendEvent({0, now, rec.name, "issued",

@@ -185,4 +185,67 @@ Result<web::CertificateView> DaemonBackend::GetCertificate(int64_t id) {
   return ToView(r);
 }
 
+Result<lifecycle::Manager*> DaemonBackend::RequireManager() {
+  if (manager_ == nullptr) {
+    return UnimplementedError("this daemon does not manage certificate lifecycles");
+  }
+  return manager_;
+}
+
+Result<std::vector<web::ManagedCertificateView>> DaemonBackend::ListManaged() {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  return m->List();
+}
+
+Result<web::ManagedCertificateView> DaemonBackend::GetManaged(std::string_view name) {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  return m->Get(name);
+}
+
+Result<web::RenewResult> DaemonBackend::RenewManaged(std::string_view name, bool force) {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  ASSIGN_OR_RETURN(web::RenewResult r, m->RequestRenewal(name, force));
+  // Wake the scheduler loop (it sleeps on the clock until the next due instant).
+  clock_.Interrupt();
+  return r;
+}
+
+Result<web::DaemonStatusView> DaemonBackend::DaemonStatus() {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  return m->Summary();
+}
+
+Result<web::PinSetView> DaemonBackend::GetPins(std::string_view name) {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  return m->Pins(name);
+}
+
+Status DaemonBackend::CheckConsumerAccess(const web::Identity& who, std::string_view name) {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  return m->CheckConsumerAccess(who, name);
+}
+
+Result<web::BundleView> DaemonBackend::WaitForBundle(const web::Identity& who,
+                                                     std::string_view name,
+                                                     std::string_view known_serial,
+                                                     std::chrono::seconds wait) {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  return m->WaitForBundle(who, name, known_serial, wait);
+}
+
+Result<std::vector<web::EventView>> DaemonBackend::ListEvents(std::string_view certificate_name,
+                                                              int limit, int64_t before_id) {
+  store::EventQuery q;
+  q.certificate_name = std::string(certificate_name);
+  q.limit = limit;
+  q.before_id = before_id;
+  ASSIGN_OR_RETURN(auto events, store_.ListEvents(q));
+  std::vector<web::EventView> out;
+  out.reserve(events.size());
+  for (const auto& e : events) {
+    out.push_back({e.id, e.time, e.certificate_name, e.kind, e.message, e.details_json});
+  }
+  return out;
+}
+
 }  // namespace ck::daemon

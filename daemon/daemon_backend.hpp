@@ -4,6 +4,7 @@
 
 #include "ca/authority.hpp"
 #include "common/clock.hpp"
+#include "daemon/lifecycle/manager.hpp"
 #include "daemon/token_service.hpp"
 #include "store/store.hpp"
 #include "web/backend.hpp"
@@ -39,18 +40,36 @@ class DaemonBackend final : public web::Backend {
       const web::CertificateFilter& f) override;
   Result<web::CertificateView> GetCertificate(int64_t id) override;
 
+  Result<std::vector<web::ManagedCertificateView>> ListManaged() override;
+  Result<web::ManagedCertificateView> GetManaged(std::string_view name) override;
+  Result<web::RenewResult> RenewManaged(std::string_view name, bool force) override;
+  Result<web::DaemonStatusView> DaemonStatus() override;
+  Result<web::PinSetView> GetPins(std::string_view name) override;
+  Status CheckConsumerAccess(const web::Identity& who, std::string_view name) override;
+  Result<web::BundleView> WaitForBundle(const web::Identity& who, std::string_view name,
+                                        std::string_view known_serial,
+                                        std::chrono::seconds wait) override;
+  Result<std::vector<web::EventView>> ListEvents(std::string_view certificate_name, int limit,
+                                                 int64_t before_id) override;
+
+  // The lifecycle manager behind /v1/managed, /v1/pins, /v1/bundles; without one those
+  // answer 501.
+  void SetManager(lifecycle::Manager* manager) { manager_ = manager; }
+
   // The internal CA behind /v1/ca and /v1/certificates; without one those answer 503.
   void SetAuthority(ca::Authority* authority) { authority_ = authority; }
 
  private:
   web::TokenInfo ToInfo(const store::ApiTokenRecord& record) const;
   Result<ca::Authority*> RequireAuthority();
+  Result<lifecycle::Manager*> RequireManager();
 
   store::Store& store_;
   Clock& clock_;
   TokenService tokens_;
   std::string trust_domain_;
   ca::Authority* authority_ = nullptr;
+  lifecycle::Manager* manager_ = nullptr;
 };
 
 }  // namespace ck::daemon

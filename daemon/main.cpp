@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   ck::cli::RegisterAcmeCommands(app, env);
   ck::cli::RegisterCaCommands(app, env);
   ck::cli::RegisterTokenCommands(app, env);
+  ck::cli::RegisterLifecycleCommands(app, env);
 
   try {
     app.parse(argc, argv);

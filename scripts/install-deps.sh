@@ -11,13 +11,21 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev libgmock-dev curl sqlite3 clang-format procps psmisc iproute2
-  pebble bind9
+  pebble bind9 nginx-light haproxy wrk python3
+)
+# `--bench` adds the peers the benchmarks measure against (bench/README.md).
+bench_pkgs=(
+  pebble lego certbot golang-cfssl openssl procps time
 )
 
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-  want+=("${test_pkgs[@]}")
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=("${test_pkgs[@]}") ;;
+    --bench) want+=("${bench_pkgs[@]}") ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

@@ -155,6 +155,11 @@ CREATE TABLE ca_crls (
 );
 CREATE INDEX certificates_by_serial ON certificates(serial_hex);
 )sql",
+    // v5: the certificate key an ACME order was started with, so a renewal interrupted by a
+    // crash resumes its order with the same key instead of ordering (and issuing) twice.
+    R"sql(
+ALTER TABLE acme_orders ADD COLUMN key_id INTEGER REFERENCES private_keys(id) ON DELETE SET NULL;
+)sql",
 };
 
 }  // namespace

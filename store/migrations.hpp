@@ -16,7 +16,7 @@
 
 namespace ck::store {
 
-inline constexpr int kCurrentSchemaVersion = 4;
+inline constexpr int kCurrentSchemaVersion = 5;
 
 // Test hook (and a tool for migration tests of future versions): creates `path` if needed and
 // migrates it to exactly `version` (0 <= version <= kCurrentSchemaVersion). FailedPrecondition

@@ -14,7 +14,7 @@ constexpr TableSpec kAccounts = {
     "acme_accounts", "server_url, contact, account_url, key_id, status, eab_kid, created_at"};
 constexpr TableSpec kOrders = {"acme_orders",
                                "account_id, certificate_name, order_url, status, identifiers, "
-                               "finalize_url, cert_url, error, created_at, updated_at"};
+                               "finalize_url, cert_url, error, created_at, updated_at, key_id"};
 constexpr TableSpec kCas = {"ca", "name, role, cert_pem, key_id, status, not_after, created_at"};
 constexpr TableSpec kPins = {
     "pin_sets", "certificate_name, pin, key_id, state, publish_at, active_at, retire_at"};
@@ -31,8 +31,8 @@ AcmeAccountRecord ReadAccount(const Stmt& s) {
 }
 
 AcmeOrderRecord ReadOrder(const Stmt& s) {
-  return {s.Int64(0), s.Int64(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
-          s.Text(6),  s.Text(7),  s.Text(8), s.Time(9), s.Time(10)};
+  return {s.Int64(0), s.Int64(1), s.Text(2), s.Text(3), s.Text(4),  s.Text(5),
+          s.Text(6),  s.Text(7),  s.Text(8), s.Time(9), s.Time(10), s.OptInt64(11)};
 }
 
 CaRecord ReadCa(const Stmt& s) {
@@ -96,7 +96,7 @@ Result<int64_t> SqliteStore::PutAcmeOrder(const AcmeOrderRecord& o) {
   CK_STORE_ENTER();
   return PutRow(db, kOrders, o.id, "store ACME order for '" + o.certificate_name + "'",
                 o.account_id, o.certificate_name, o.order_url, o.status, o.identifiers_json,
-                o.finalize_url, o.cert_url, o.error, o.created_at, o.updated_at);
+                o.finalize_url, o.cert_url, o.error, o.created_at, o.updated_at, o.key_id);
 }
 
 Result<AcmeOrderRecord> SqliteStore::GetAcmeOrder(int64_t id) {

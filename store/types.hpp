@@ -74,6 +74,7 @@ struct AcmeOrderRecord {
   std::string error;  // problem document (JSON) or message of the last failure
   TimePoint created_at;
   TimePoint updated_at;
+  std::optional<int64_t> key_id;  // the certificate key the order's CSR uses (private_keys row)
 };
 
 struct CaRecord {

@@ -4,19 +4,20 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
 #include "common/log.hpp"
 #include "web/ca_handlers.hpp"
 #include "web/health_handler.hpp"
+#include "web/lifecycle_handlers.hpp"
 #include "web/request_auth.hpp"
 #include "web/token_handlers.hpp"
 
 namespace ck::web {
 namespace {
 
-using AuthedHandler = HttpResponse (*)(const HttpRequest&, const Identity&, Backend&);
 using PublicHandler = HttpResponse (*)(const HttpRequest&, Backend&);
 
 HttpRequest ToRequest(const httplib::Request& req) {
@@ -45,7 +46,11 @@ void WriteResponse(const HttpResponse& in, httplib::Response& out) {
   for (const auto& [k, v] : in.headers) out.set_header(k, v);
   // Defence in depth for an API that also serves a dashboard later.
   out.set_header("X-Content-Type-Options", "nosniff");
-  out.set_header("Cache-Control", "no-store");
+  if (in.headers.find("Cache-Control") == in.headers.end()) {
+    out.set_header("Cache-Control", "no-store");
+  }
+  // RFC 9110 §15.4.5: a 304 has no content.
+  if (in.status == 304) return;
   out.set_content(in.body, in.content_type.c_str());
 }
 
@@ -95,7 +100,8 @@ void AdminServer::RegisterRoutes() {
       LogRequest(req, resp.status, "-", start);
     };
   };
-  auto authed = [this](Permission needed, AuthedHandler handler) {
+  // `handler`: HttpResponse(const HttpRequest&, const Identity&, Backend&).
+  auto authed = [this](Permission needed, auto handler) {
     return [this, needed, handler](const httplib::Request& req, httplib::Response& res) {
       auto start = std::chrono::steady_clock::now();
       std::string who = "-";
@@ -128,6 +134,20 @@ void AdminServer::RegisterRoutes() {
   server_->Post("/v1/tokens", authed(Permission::kAdminister, HandleCreateToken));
   server_->Get("/v1/tokens", authed(Permission::kAdminister, HandleListTokens));
   server_->Delete(R"(/v1/tokens/(\d+))", authed(Permission::kAdminister, HandleRevokeToken));
+  // Lifecycle. Names are checked by the handlers; the patterns only split the path.
+  server_->Get("/v1/managed", authed(Permission::kRead, HandleListManaged));
+  server_->Get(R"(/v1/managed/([^/]+))", authed(Permission::kRead, HandleGetManaged));
+  server_->Post(R"(/v1/managed/([^/]+)/renew)", authed(Permission::kIssue, HandleRenewManaged));
+  server_->Get("/v1/status", authed(Permission::kRead, HandleDaemonStatus));
+  server_->Get("/v1/events", authed(Permission::kRead, HandleListEvents));
+  // Consumers too: the handler (pins) or the backend (bundles) checks which certificate.
+  server_->Get(R"(/v1/pins/([^/]+))", authed(Permission::kConsumerRead, HandleGetPins));
+  LongPollGate* gate = long_polls_.get();
+  server_->Get(R"(/v1/bundles/([^/]+))",
+               authed(Permission::kConsumerRead,
+                      [gate](const HttpRequest& request, const Identity& who, Backend& backend) {
+                        return HandleGetBundle(request, who, backend, *gate);
+                      }));
 }
 
 Result<uint16_t> AdminServer::Start() {
@@ -149,6 +169,10 @@ Result<uint16_t> AdminServer::Start() {
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   server_->set_keep_alive_timeout(30);
+  const int workers = std::max(options_.worker_threads, 4);
+  server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  long_polls_ = std::make_unique<LongPollGate>(
+      std::clamp(options_.max_long_polls, 0, std::max(workers - 4, 0)));
   // cpp-httplib's default also sets SO_REUSEPORT, which would let a second daemon bind the
   // same port and silently share the traffic. SO_REUSEADDR alone still allows a quick restart.
   server_->set_socket_options([](int sock) {
@@ -189,6 +213,7 @@ Result<uint16_t> AdminServer::Start() {
 
 void AdminServer::Stop() {
   if (!server_) return;
+  if (long_polls_) long_polls_->Shutdown();  // waiting consumers return within a slice
   server_->stop();
   if (thread_.joinable()) thread_.join();
   server_.reset();

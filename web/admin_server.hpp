@@ -9,6 +9,7 @@
 
 #include "common/status.hpp"
 #include "web/backend.hpp"
+#include "web/lifecycle_handlers.hpp"
 #include "web/tls_config.hpp"
 
 namespace httplib {
@@ -21,6 +22,13 @@ struct AdminServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8443;  // 0: pick a free port
   size_t max_body_bytes = 1 << 20;
+  // cpp-httplib serves each connection on one worker thread for the connection's whole life
+  // (keep-alive included), and a bundle long-poll holds its worker for up to 300 s; its
+  // default pool (max(8, cores - 1)) would let a few waiting consumers starve the operators.
+  int worker_threads = 32;
+  // At most this many long-polls wait at once (more get 429 + Retry-After); the remaining
+  // workers stay free for everything else.
+  int max_long_polls = 24;
   // HTTPS when set (the default in the daemon); plain HTTP only for tests of the routing.
   std::shared_ptr<TlsServerSettings> tls;
 };
@@ -43,6 +51,7 @@ class AdminServer {
   AdminServerOptions options_;
   Backend& backend_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<LongPollGate> long_polls_;
   std::thread thread_;
 };
 

@@ -3,9 +3,11 @@
 // handlers turn those into RFC 9457 problems.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -13,6 +15,7 @@
 #include "common/status.hpp"
 #include "pki/certificate.hpp"
 #include "web/auth.hpp"
+#include "web/lifecycle_types.hpp"
 
 namespace ck::web {
 
@@ -108,6 +111,55 @@ class Backend {
   virtual Status Revoke(const std::string& serial, const std::string& reason) = 0;
   virtual Result<std::vector<CertificateView>> ListCertificates(const CertificateFilter& f) = 0;
   virtual Result<CertificateView> GetCertificate(int64_t id) = 0;
+
+  // Managed certificates (the lifecycle daemon). The defaults answer Unimplemented so that
+  // backends without a lifecycle (tests, a CA-only daemon) need not implement them.
+  virtual Result<std::vector<ManagedCertificateView>> ListManaged() { return NoLifecycle(); }
+  // NotFound for an unknown name.
+  virtual Result<ManagedCertificateView> GetManaged(std::string_view name) {
+    (void)name;
+    return NoLifecycle();
+  }
+  // Queues a renewal and returns at once (the API answers 202). NotFound; FailedPrecondition
+  // when a renewal is not allowed now (e.g. already running, or not due without `force`).
+  virtual Result<RenewResult> RenewManaged(std::string_view name, bool force) {
+    (void)name, (void)force;
+    return NoLifecycle();
+  }
+  virtual Result<DaemonStatusView> DaemonStatus() { return NoLifecycle(); }
+  // NotFound when the certificate has no pin policy.
+  virtual Result<PinSetView> GetPins(std::string_view name) {
+    (void)name;
+    return NoLifecycle();
+  }
+  // OK when `who` (a consumer identity) may read this certificate's pins: the same rule as for
+  // its bundle (a consumer named in one of its pull targets). PermissionDenied otherwise.
+  virtual Status CheckConsumerAccess(const Identity& who, std::string_view name) {
+    (void)who, (void)name;
+    return NoLifecycle();
+  }
+  // Long-poll: returns the current bundle at once when its serial differs from known_serial
+  // (or known_serial is empty); otherwise blocks up to `wait` for a new version and answers
+  // DeadlineExceeded when none came (the handler answers 304 Not Modified). Must return early
+  // (any status) when the daemon shuts down. PermissionDenied when `who` may not read this
+  // bundle (admin, or a consumer named in a pull target).
+  virtual Result<BundleView> WaitForBundle(const Identity& who, std::string_view name,
+                                           std::string_view known_serial,
+                                           std::chrono::seconds wait) {
+    (void)who, (void)name, (void)known_serial, (void)wait;
+    return NoLifecycle();
+  }
+  // Newest first. `certificate_name` empty = all; `before_id` 0 = from the newest.
+  virtual Result<std::vector<EventView>> ListEvents(std::string_view certificate_name, int limit,
+                                                    int64_t before_id) {
+    (void)certificate_name, (void)limit, (void)before_id;
+    return NoLifecycle();
+  }
+
+ protected:
+  static Status NoLifecycle() {
+    return UnimplementedError("this daemon does not manage certificate lifecycles");
+  }
 };
 
 }  // namespace ck::web

@@ -1,6 +1,7 @@
 // `certkeeper ca ...`: the internal CA on the local store (run on the daemon's host with access
 // to its state dir). Works beside a running daemon: short store transactions; only creating
-// or migrating the database takes the writer lock.
+// or migrating the database takes the writer lock. With --server, issue/sign/revoke/ls/chain/
+// crl go through that daemon's admin API instead (ca_remote.cpp).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "common/duration.hpp"
 #include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "daemon/cli/ca_remote.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
 #include "daemon/state.hpp"
@@ -39,7 +41,22 @@ struct CaFlags {
   // revoke, ls, crl, rotation, export
   std::string serial, reason = "unspecified", ca_name, root_key;
   bool json = false, all = false, refresh = false, activate = false, do_delete = false;
+  // --server & co.: through the admin API
+  ApiFlags api;
+  bool Remote() const { return !api.server.empty(); }
+  RemoteIssue AsRemote() const {
+    return RemoteIssue{profile, dns, ip, uri, email, ttl, key_type, name, out, csr};
+  }
 };
+
+// Flags that only the local store can honour.
+Status CheckRemoteFlags(const CaFlags& f) {
+  if (!f.cn.empty()) return InvalidArgumentError("--cn is not available with --server");
+  if (f.store_key) return InvalidArgumentError("--store-key is not available with --server");
+  if (f.refresh) return InvalidArgumentError("--refresh is not available with --server");
+  if (!f.ca_name.empty()) return InvalidArgumentError("--ca is not available with --server");
+  return OkStatus();
+}
 
 // The CA and the store it lives in, for one command.
 struct Session {
@@ -193,6 +210,10 @@ void PrintIssued(const ca::Issued& issued, const std::string& where) {
 }
 
 int RunIssue(const CommandEnv& env, const CaFlags& f) {
+  if (f.Remote()) {
+    if (Status st = CheckRemoteFlags(f); !st.ok()) return Fail(st);
+    return RunRemoteIssue(env, f.api, f.AsRemote());
+  }
   auto options = IssueOptionsFrom(f);
   if (!options.ok()) return Fail(options.status());
   ca::KeyIssueRequest req;
@@ -231,6 +252,7 @@ int RunIssue(const CommandEnv& env, const CaFlags& f) {
 }
 
 int RunSign(const CommandEnv& env, const CaFlags& f) {
+  if (f.Remote()) return RunRemoteSign(env, f.api, f.AsRemote());
   auto options = IssueOptionsFrom(f);
   if (!options.ok()) return Fail(options.status());
   auto input = ReadInput(f.csr);
@@ -263,6 +285,7 @@ int RunSign(const CommandEnv& env, const CaFlags& f) {
 int RunRevoke(const CommandEnv& env, const CaFlags& f) {
   auto reason = ca::ParseRevocationReason(f.reason);
   if (!reason.ok()) return Fail(reason.status().WithContext("--reason"));
+  if (f.Remote()) return RunRemoteRevoke(env, f.api, f.serial, f.reason);
   Session s;
   if (int rc = Open(env, s); rc != kExitOk) return rc;
   SystemClock clock;
@@ -279,6 +302,7 @@ int RunRevoke(const CommandEnv& env, const CaFlags& f) {
 // --- ls ---
 
 int RunLs(const CommandEnv& env, const CaFlags& f) {
+  if (f.Remote()) return RunRemoteLs(env, f.api, f.json, f.all);
   Session s;
   if (int rc = Open(env, s); rc != kExitOk) return rc;
   const TimePoint now = SystemClock().Now();
@@ -365,6 +389,7 @@ int WriteOrPrint(const std::string& out, const std::string& pem) {
 }
 
 int RunChain(const CommandEnv& env, const CaFlags& f) {
+  if (f.Remote()) return RunRemoteChain(env, f.api, f.out);
   Session s;
   if (int rc = Open(env, s); rc != kExitOk) return rc;
   auto chain = s.authority->ChainBundle();
@@ -373,6 +398,10 @@ int RunChain(const CommandEnv& env, const CaFlags& f) {
 }
 
 int RunCrl(const CommandEnv& env, const CaFlags& f) {
+  if (f.Remote()) {
+    if (Status st = CheckRemoteFlags(f); !st.ok()) return Fail(st);
+    return RunRemoteCrl(env, f.api, f.out);
+  }
   Session s;
   if (int rc = Open(env, s); rc != kExitOk) return rc;
   const TimePoint now = SystemClock().Now();
@@ -514,6 +543,7 @@ void RegisterCaCommands(CLI::App& app, CommandEnv& env) {
   issue->add_option("--name", f->name, "Name in the store (default: the CN or first name)");
   issue->add_flag("--store-key", f->store_key, "Also keep the key, sealed, in the store");
   issue->add_option("--out", f->out, "Output directory (created 0700)")->required();
+  AddApiFlags(*issue, f->api);
   issue->callback(run(RunIssue));
 
   CLI::App* sign = ca->add_subcommand("sign", "Sign a CSR (PEM or DER file, '-' for stdin)");
@@ -522,27 +552,32 @@ void RegisterCaCommands(CLI::App& app, CommandEnv& env) {
   sign->add_option("--ttl", f->ttl, "Lifetime, e.g. 24h (default: the profile's)");
   sign->add_option("--name", f->name, "Name in the store (default: the CN or first name)");
   sign->add_option("--out", f->out, "Write certificate + intermediate here (default: stdout)");
+  AddApiFlags(*sign, f->api);
   sign->callback(run(RunSign));
 
   CLI::App* revoke =
       ca->add_subcommand("revoke", "Revoke a certificate by serial; re-signs the CRL");
   revoke->add_option("SERIAL", f->serial, "Serial number in hex (colons allowed)")->required();
   revoke->add_option("--reason", f->reason, "RFC 5280 reason: " + ca::RevocationReasonNames());
+  AddApiFlags(*revoke, f->api);
   revoke->callback(run(RunRevoke));
 
   CLI::App* ls = ca->add_subcommand("ls", "List the CAs and the certificates they issued");
   ls->add_flag("--json", f->json, "Machine-readable output");
   ls->add_flag("--all", f->all, "Include expired and revoked certificates");
+  AddApiFlags(*ls, f->api);
   ls->callback(run(RunLs));
 
   CLI::App* chain = ca->add_subcommand("chain", "Print the CA bundle: intermediate(s), then root");
   chain->add_option("--out", f->out, "Write to this file instead of stdout");
+  AddApiFlags(*chain, f->api);
   chain->callback(run(RunChain));
 
   CLI::App* crl = ca->add_subcommand("crl", "Print the current CRL (PEM)");
   crl->add_option("--ca", f->ca_name, "Which CA (default: the active intermediate)");
   crl->add_flag("--refresh", f->refresh, "Re-sign CRLs that are due first");
   crl->add_option("--out", f->out, "Write to this file instead of stdout");
+  AddApiFlags(*crl, f->api);
   crl->callback(run(RunCrl));
 
   CLI::App* exp = ca->add_subcommand(

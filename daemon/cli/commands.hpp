@@ -16,5 +16,6 @@ void RegisterInspectCommand(CLI::App& app, CommandEnv& env);
 void RegisterAcmeCommands(CLI::App& app, CommandEnv& env);  // acme register|issue|revoke|rollover
 void RegisterCaCommands(CLI::App& app, CommandEnv& env);    // ca init|issue|sign|revoke|...
 void RegisterTokenCommands(CLI::App& app, CommandEnv& env);
+void RegisterLifecycleCommands(CLI::App& app, CommandEnv& env);  // ls, status, renew, pins, events
 
 }  // namespace ck::cli

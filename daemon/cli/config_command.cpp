@@ -1,29 +1,15 @@
 // `certkeeper config check` and `certkeeper config example`.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 
 #include "common/file_util.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
+#include "daemon/config/config.hpp"
 
 namespace ck::cli {
 namespace {
-
-constexpr const char* kExampleConfig = R"(# certkeeper configuration (TOML). Every key is optional.
-# state_dir holds the SQLite database and, in --dev mode, the generated master key.
-state_dir = "/var/lib/certkeeper"
-
-# Admin API (and later the dashboard). Keep it on loopback unless you put mTLS in front.
-listen = "127.0.0.1:8443"
-
-# 32-byte master key that seals private keys at rest (mode 0600 or 0400). When unset,
-# certkeeper reads $CREDENTIALS_DIRECTORY/master-key (systemd LoadCredential=master-key:...).
-# master_key_file = "/etc/certkeeper/master.key"
-
-[log]
-level = "info"    # debug | info | warn | error
-format = "text"   # text | json
-)";
 
 int RunCheck(const CommandEnv& env) {
   auto ctx = LoadContext(env.global, /*dev=*/false);
@@ -32,6 +18,11 @@ int RunCheck(const CommandEnv& env) {
     return kExitConfig;
   }
   const auto& c = ctx->config;
+  // A config that parses but names files the daemon cannot use is not OK.
+  if (Status s = config::CheckReferencedFiles(c); !s.ok()) {
+    std::fprintf(stderr, "certkeeper: config error: %s\n", s.message().c_str());
+    return kExitConfig;
+  }
   // A config that parses but names a master key the daemon will refuse is not OK.
   if (!c.master_key_file.empty()) {
     if (Status s = CheckSecretFileMode(c.master_key_file); !s.ok()) {
@@ -50,6 +41,17 @@ int RunCheck(const CommandEnv& env) {
   std::printf("  log              level=%s format=%s\n",
               std::string(log::LevelName(c.log.level)).c_str(),
               c.log.format == log::Format::kJson ? "json" : "text");
+  std::printf("  acme accounts    %zu\n", c.acme.accounts.size());
+  for (const auto& [name, a] : c.acme.accounts) {
+    std::printf("    %-16s %s\n", name.c_str(), a.server.c_str());
+  }
+  std::printf("  certificates     %zu\n", c.certificates.size());
+  for (const auto& cert : c.certificates) {
+    std::string names;
+    for (const auto& d : cert.domains) names += (names.empty() ? "" : ", ") + d;
+    for (const auto& u : cert.uris) names += (names.empty() ? "" : ", ") + u;
+    std::printf("    %-16s %-14s %s\n", cert.name.c_str(), cert.issuer.c_str(), names.c_str());
+  }
   return kExitOk;
 }
 
@@ -63,7 +65,8 @@ void RegisterConfigCommand(CLI::App& app, CommandEnv& env) {
   check->callback([&env] { env.exit_code = RunCheck(env); });
   CLI::App* example = config->add_subcommand("example", "Print a commented example configuration");
   example->callback([&env] {
-    std::fputs(kExampleConfig, stdout);
+    const std::string_view text = config::ExampleConfigText();
+    std::fwrite(text.data(), 1, text.size(), stdout);
     env.exit_code = kExitOk;
   });
 }

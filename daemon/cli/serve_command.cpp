@@ -13,9 +13,13 @@
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
 #include "daemon/daemon_backend.hpp"
+#include "daemon/deploy/deployer.hpp"
+#include "daemon/lifecycle/issuer_registry.hpp"
+#include "daemon/lifecycle/manager.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/state.hpp"
 #include "daemon/systemd_notify.hpp"
+#include "daemon/token_service.hpp"
 #include "daemon/version.hpp"
 #include "web/admin_server.hpp"
 
@@ -28,7 +32,7 @@ struct ServeFlags {
 };
 
 void PrintBanner(const Context& ctx, const daemon::State& state, const std::string& url,
-                 const std::string& bundle) {
+                 const std::string& bundle, size_t managed) {
   std::printf("certkeeper %s is running%s\n", CK_VERSION, ctx.dev ? " (development mode)" : "");
   std::printf("  config      %s\n",
               ctx.config_from_file ? ctx.config.source_path.c_str() : "(built-in defaults)");
@@ -38,6 +42,8 @@ void PrintBanner(const Context& ctx, const daemon::State& state, const std::stri
   std::printf("  admin API   %s\n", url.c_str());
   std::printf("  CA bundle   %s\n", bundle.c_str());
   std::printf("  health      curl -s --cacert %s %s/healthz\n", bundle.c_str(), url.c_str());
+  std::printf("  managed     %zu certificate(s): certkeeper ls --state-dir %s\n", managed,
+              ctx.state_dir.c_str());
   std::printf("  API token   certkeeper token create --role admin --state-dir %s\n",
               ctx.state_dir.c_str());
   std::printf("  logs        stderr (level %s)\n",
@@ -46,8 +52,46 @@ void PrintBanner(const Context& ctx, const daemon::State& state, const std::stri
   std::fflush(stdout);
 }
 
+// Lets the CLI on this host reach the running daemon without flags: the API URL and a
+// daemon-lifetime admin token in the state dir (0600). Reading them needs the same access as
+// reading the database, so this grants nothing new — like a Docker socket.
+class LocalCliAccess {
+ public:
+  LocalCliAccess(store::Store& store, Clock& clock, std::string state_dir)
+      : tokens_(store, clock), state_dir_(std::move(state_dir)) {}
+
+  Status Publish(const std::string& url) {
+    // Tokens of earlier runs (a crash skips Withdraw) stop working now.
+    ASSIGN_OR_RETURN(auto existing, tokens_.List());
+    for (const auto& t : existing) {
+      if (t.name.rfind(kPrefix, 0) == 0 && !t.revoked_at) (void)tokens_.Revoke(t.id);
+    }
+    const std::string name = std::string(kPrefix) + std::to_string(::getpid()) + "-" +
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+    ASSIGN_OR_RETURN(auto token, tokens_.Create(name, web::Role::kAdmin, std::chrono::seconds(0)));
+    token_id_ = token.record.id;
+    RETURN_IF_ERROR(WriteFileAtomic(state_dir_ + "/cli-token", token.secret + "\n", 0600));
+    return WriteFileAtomic(state_dir_ + "/admin.url", url + "\n", 0644);
+  }
+
+  void Withdraw() {
+    ::unlink((state_dir_ + "/cli-token").c_str());
+    ::unlink((state_dir_ + "/admin.url").c_str());
+    if (token_id_ != 0) (void)tokens_.Revoke(token_id_);
+  }
+
+ private:
+  static constexpr char kPrefix[] = "local-cli-";
+  daemon::TokenService tokens_;
+  std::string state_dir_;
+  int64_t token_id_ = 0;
+};
+
 // SIGHUP: re-read and validate the config; keep the running one if the new one is invalid.
-void Reload(const CommandEnv& env, Context& ctx) {
+void Reload(const CommandEnv& env, Context& ctx, lifecycle::IssuerRegistry& issuers,
+            lifecycle::Manager& manager) {
   auto fresh = LoadContext(env.global, ctx.dev);
   if (!fresh.ok()) {
     log::Error("reload rejected: configuration invalid, keeping the running one",
@@ -59,6 +103,14 @@ void Reload(const CommandEnv& env, Context& ctx) {
     log::Warn("state_dir and listen changes need a restart; other settings reloaded");
   }
   ctx.config.log = fresh->config.log;
+  // Certificates and ACME accounts follow the file; the CA's settings need a restart (the
+  // Authority in use holds them).
+  issuers.Configure(fresh->config);
+  if (Status s = manager.Configure(fresh->config.certificates); !s.ok()) {
+    log::Error("reload: managed certificates not updated", {{"reason", s.message()}});
+  }
+  ctx.config.acme = fresh->config.acme;
+  ctx.config.certificates = fresh->config.certificates;
   if (Status s = ApplyLogging(env.global, ctx.config); !s.ok()) {
     log::Error("reload: logging settings rejected", {{"reason", s.message()}});
   }
@@ -99,6 +151,26 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   }
   daemon::DaemonBackend backend(*state->store, clock, ctx->config.ca.trust_domain);
   backend.SetAuthority(&authority);
+
+  // Managed certificates: issuers from the config, the scheduler started below.
+  std::atomic<bool> stopping{false};
+  if (Status s = config::CheckReferencedFiles(ctx->config); !s.ok()) {
+    std::fprintf(stderr, "certkeeper: config error: %s\n", s.message().c_str());
+    return kExitConfig;
+  }
+  lifecycle::IssuerRegistry issuers(*state->store, clock, &authority,
+                                    [&stopping] { return stopping.load(); });
+  issuers.Configure(ctx->config);
+  lifecycle::ManagerOptions manager_options;
+  manager_options.version = CK_VERSION;
+  lifecycle::Manager manager(
+      *state->store, clock, [&issuers](const std::string& id) { return issuers.Resolve(id); },
+      deploy::MakeDeployer, manager_options);
+  if (Status s = manager.Configure(ctx->config.certificates); !s.ok()) {
+    log::Error("cannot set up the managed certificates", {{"reason", s.message()}});
+    return ReportError(s);
+  }
+  backend.SetManager(&manager);
   web::AdminServerOptions server_options;
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;
@@ -113,13 +185,16 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
                                    {"state_dir", ctx->state_dir},
                                    {"admin_api", url},
                                    {"pid", std::to_string(::getpid())}});
-  PrintBanner(*ctx, *state, url, admin_tls.bundle_path());
+  LocalCliAccess local_cli(*state->store, clock, ctx->state_dir);
+  if (Status s = local_cli.Publish(url); !s.ok()) {
+    log::Warn("local CLI access not set up (use --server/--token)", {{"reason", s.message()}});
+  }
+  PrintBanner(*ctx, *state, url, admin_tls.bundle_path(), ctx->config.certificates.size());
   if (Status s = daemon::NotifySystemd("READY=1\nSTATUS=admin API on " + url); !s.ok()) {
     log::Warn("cannot notify systemd", {{"reason", s.message()}});
   }
 
   // systemd's watchdog: ping at half the interval so one late ping is not fatal.
-  std::atomic<bool> stopping{false};
   std::thread watchdog;
   if (auto interval = daemon::SystemdWatchdogInterval()) {
     watchdog = std::thread([&clock, &stopping, period = *interval / 2] {
@@ -140,11 +215,28 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     }
   });
 
+  // The lifecycle loop: do what is due, sleep until the next due instant or a request.
+  std::thread scheduler([&] {
+    while (!stopping.load()) {
+      TimePoint next = manager.RunOnce();
+      web::DaemonStatusView summary = manager.Summary();
+      std::string status = std::to_string(summary.managed) + " certificate(s), " +
+                           std::to_string(summary.failing) + " failing";
+      if (summary.next_renewal_at) {
+        status += "; next renewal " + summary.next_renewal_name + " at " +
+                  FormatRfc3339(*summary.next_renewal_at);
+      }
+      (void)daemon::NotifySystemd("STATUS=" + status);
+      clock.SleepUntil(next, [&] { return stopping.load() || manager.HasPendingRequests(); });
+    }
+  });
+
   for (;;) {
     daemon::SignalEvent ev = daemon::WaitForSignal();
     if (ev == daemon::SignalEvent::kReload) {
       (void)daemon::NotifySystemd("RELOADING=1");
-      Reload(env, *ctx);
+      Reload(env, *ctx, issuers, manager);
+      clock.Interrupt();
       (void)daemon::NotifySystemd("READY=1");
       continue;
     }
@@ -152,9 +244,14 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   }
   (void)daemon::NotifySystemd("STOPPING=1");
   stopping = true;
+  manager.Stop();
   clock.Interrupt();
   if (watchdog.joinable()) watchdog.join();
   maintenance.join();
+  // An issuance in flight sees `stopping` and ends with Aborted; its ACME order stays
+  // journalled and resumes at the next start. Deploys finish (they are bounded).
+  scheduler.join();
+  local_cli.Withdraw();
   log::Info("stopping: finishing in-flight requests");
   server.Stop();
   log::Info("certkeeper stopped cleanly");

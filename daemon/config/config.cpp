@@ -1,18 +1,23 @@
 #include "daemon/config/config.hpp"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <set>
 
 #include "ca/name_policy.hpp"
 #include "common/duration.hpp"
 #include "common/file_util.hpp"
+#include "daemon/config/toml_helpers.hpp"
 
 namespace ck::config {
-namespace {
+namespace detail {
 
 std::string TypeName(const toml::node& node) {
   switch (node.type()) {
@@ -26,16 +31,17 @@ std::string TypeName(const toml::node& node) {
   }
 }
 
-// Collects the position of a node for error messages.
-std::string Where(std::string_view source, const toml::node& node) {
-  const auto& begin = node.source().begin;
-  return std::string(source) + ":" + std::to_string(begin.line);
+int Line(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+
+Status KeyErrorAt(std::string_view source, int line, std::string_view key,
+                  std::string_view message) {
+  return InvalidArgumentError(std::string(source) + ":" + std::to_string(line) + ": " +
+                              std::string(key) + ": " + std::string(message));
 }
 
 Status KeyError(std::string_view source, const toml::node& node, std::string_view key,
                 std::string_view message) {
-  return InvalidArgumentError(Where(source, node) + ": " + std::string(key) + ": " +
-                              std::string(message));
+  return KeyErrorAt(source, Line(node), key, message);
 }
 
 Result<std::string> GetString(std::string_view source, const toml::node& node,
@@ -44,6 +50,36 @@ Result<std::string> GetString(std::string_view source, const toml::node& node,
   return KeyError(source, node, key, "expected a string, got " + TypeName(node));
 }
 
+Result<bool> GetBool(std::string_view source, const toml::node& node, std::string_view key) {
+  if (node.is_boolean()) return *node.value<bool>();
+  return KeyError(source, node, key, "expected true or false, got " + TypeName(node));
+}
+
+Result<int64_t> GetInteger(std::string_view source, const toml::node& node, std::string_view key) {
+  if (node.is_integer()) return *node.value<int64_t>();
+  return KeyError(source, node, key, "expected an integer, got " + TypeName(node));
+}
+
+Result<std::vector<std::string>> GetStringList(std::string_view source, const toml::node& node,
+                                               const std::string& key,
+                                               const ListValidator& validate) {
+  const toml::array* arr = node.as_array();
+  if (arr == nullptr) {
+    return KeyError(source, node, key, "expected an array of strings, got " + TypeName(node));
+  }
+  std::vector<std::string> out;
+  for (const toml::node& el : *arr) {
+    if (!el.is_string()) return KeyError(source, el, key, "expected strings, got " + TypeName(el));
+    std::string v = *el.value<std::string>();
+    if (validate) {
+      if (Status st = validate(v); !st.ok()) return KeyError(source, el, key, st.message());
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+namespace {
 // Edit distance, for "did you mean" hints on misspelled keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -57,25 +93,39 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   }
   return prev[b.size()];
 }
+}  // namespace
+
+Result<std::string> GetAbsolutePath(std::string_view source, const toml::node& node,
+                                    const std::string& key) {
+  ASSIGN_OR_RETURN(std::string path, GetString(source, node, key));
+  if (path.empty() || path.front() != '/') {
+    return KeyError(source, node, key, "must be an absolute path");
+  }
+  return path;
+}
+
+std::string DidYouMean(std::string_view word, const KeySet& known) {
+  std::string suggestion;
+  size_t best = 3;  // only suggest close matches
+  for (const auto& k : known) {
+    if (size_t d = EditDistance(word, k); d < best) {
+      best = d;
+      suggestion = k;
+    }
+  }
+  return suggestion;
+}
 
 // Rejects keys this version does not know, so "lisen = ..." is an error, not a no-op.
 Status CheckKnownKeys(std::string_view source, const toml::table& table, std::string_view prefix,
-                      const std::set<std::string, std::less<>>& known) {
+                      const KeySet& known) {
   for (const auto& [key, node] : table) {
     if (!known.contains(key.str())) {
       std::string full = prefix.empty() ? std::string(key.str())
                                         : std::string(prefix) + "." + std::string(key.str());
       std::string known_list;
-      std::string suggestion;
-      size_t best = 3;  // only suggest close matches
-      for (const auto& k : known) {
-        known_list += (known_list.empty() ? "" : ", ") + k;
-        size_t d = EditDistance(key.str(), k);
-        if (d < best) {
-          best = d;
-          suggestion = k;
-        }
-      }
+      for (const auto& k : known) known_list += (known_list.empty() ? "" : ", ") + k;
+      const std::string suggestion = DidYouMean(key.str(), known);
       std::string hint = suggestion.empty() ? "" : "did you mean '" + suggestion + "'? ";
       return KeyError(source, node, full,
                       "unknown key (" + hint + "known keys here: " + known_list + ")");
@@ -83,6 +133,12 @@ Status CheckKnownKeys(std::string_view source, const toml::table& table, std::st
   }
   return OkStatus();
 }
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): the parser's own helpers
 
 Status ParseLogTable(std::string_view source, const toml::table& table, LogConfig& out) {
   RETURN_IF_ERROR(CheckKnownKeys(source, table, "log", {"level", "format"}));
@@ -103,32 +159,6 @@ Status ParseLogTable(std::string_view source, const toml::table& table, LogConfi
 
 // --- [ca] ---
 
-using ListValidator = Status (*)(std::string_view);
-
-Result<std::vector<std::string>> GetStringList(std::string_view source, const toml::node& node,
-                                               const std::string& key,
-                                               ListValidator validate = nullptr) {
-  const toml::array* arr = node.as_array();
-  if (arr == nullptr) {
-    return KeyError(source, node, key, "expected an array of strings, got " + TypeName(node));
-  }
-  std::vector<std::string> out;
-  for (const toml::node& el : *arr) {
-    if (!el.is_string()) return KeyError(source, el, key, "expected strings, got " + TypeName(el));
-    std::string v = *el.value<std::string>();
-    if (validate != nullptr) {
-      if (Status st = validate(v); !st.ok()) return KeyError(source, el, key, st.message());
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
-Result<bool> GetBool(std::string_view source, const toml::node& node, std::string_view key) {
-  if (node.is_boolean()) return *node.value<bool>();
-  return KeyError(source, node, key, "expected true or false, got " + TypeName(node));
-}
-
 // Reads key `name` of `table` (if present) with `parse`, which turns the text into T.
 template <typename T, typename Parse>
 Status ReadParsed(std::string_view source, const toml::table& table, const std::string& prefix,
@@ -144,7 +174,7 @@ Status ReadParsed(std::string_view source, const toml::table& table, const std::
 }
 
 Status ReadList(std::string_view source, const toml::table& table, const std::string& prefix,
-                const char* name, std::vector<std::string>& out, ListValidator validate) {
+                const char* name, std::vector<std::string>& out, const ListValidator& validate) {
   const toml::node* n = table.get(name);
   if (n == nullptr) return OkStatus();
   ASSIGN_OR_RETURN(out, GetStringList(source, *n, prefix + "." + name, validate));
@@ -366,8 +396,9 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   Config cfg;
   cfg.source_path = std::string(source_name);
   cfg.listen = *ParseListenAddress(kDefaultListen);
-  RETURN_IF_ERROR(CheckKnownKeys(source_name, root, "",
-                                 {"state_dir", "listen", "master_key_file", "log", "ca"}));
+  RETURN_IF_ERROR(CheckKnownKeys(
+      source_name, root, "",
+      {"state_dir", "listen", "master_key_file", "log", "ca", "acme", "certificate"}));
   if (const toml::node* n = root.get("state_dir")) {
     ASSIGN_OR_RETURN(cfg.state_dir, GetString(source_name, *n, "state_dir"));
     if (cfg.state_dir.empty() || cfg.state_dir.front() != '/') {
@@ -392,7 +423,67 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
     RETURN_IF_ERROR(ParseLogTable(source_name, *t, cfg.log));
   }
   if (const toml::node* n = root.get("ca")) RETURN_IF_ERROR(ParseCaTable(source_name, *n, cfg.ca));
+  if (const toml::node* n = root.get("acme")) {
+    RETURN_IF_ERROR(ParseAcmeTable(source_name, *n, cfg.acme));
+  }
+  // Last: certificates refer to ACME accounts and CA profiles, wherever those are in the file.
+  if (const toml::node* n = root.get("certificate")) {
+    RETURN_IF_ERROR(ParseCertificates(source_name, *n, cfg));
+  }
   return cfg;
+}
+
+const CertificateConfig* Config::FindCertificate(std::string_view name) const {
+  for (const auto& c : certificates) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Status CheckReferencedFiles(const Config& config) {
+  const std::string& src = config.source_path;
+  // The status keeps its code (NotFound, PermissionDenied) so callers can tell them apart.
+  auto fail = [&](const Status& st, int line, const std::string& key) {
+    return Status(st.code(), src + ":" + std::to_string(line) + ": " + key + ": " + st.message());
+  };
+  auto readable = [](const std::string& path) -> Status {
+    if (::access(path.c_str(), R_OK) != 0) {
+      return NotFoundError(path + " cannot be read: " + std::strerror(errno));
+    }
+    return OkStatus();
+  };
+  if (!config.acme.ca_bundle.empty()) {
+    if (Status st = readable(config.acme.ca_bundle); !st.ok())
+      return fail(st, config.acme.line, "acme.ca_bundle");
+  }
+  for (const auto& [name, a] : config.acme.accounts) {
+    const std::string p = "acme.accounts." + name;
+    if (!a.ca_bundle.empty()) {
+      if (Status st = readable(a.ca_bundle); !st.ok()) return fail(st, a.line, p + ".ca_bundle");
+    }
+    if (!a.eab_hmac_file.empty()) {
+      if (Status st = CheckSecretFileMode(a.eab_hmac_file); !st.ok()) {
+        return fail(st, a.line, p + ".eab_hmac_file");
+      }
+    }
+  }
+  for (const auto& c : config.certificates) {
+    const std::string p = "certificate[" + c.name + "]";
+    if (!c.tsig_key.empty()) {
+      if (Status st = readable(c.tsig_key); !st.ok()) return fail(st, c.line, p + ".tsig_key");
+    }
+    if (!c.dns_exec.empty() && ::access(c.dns_exec.c_str(), X_OK) != 0) {
+      return fail(NotFoundError(c.dns_exec + " is not an executable file"), c.line,
+                  p + ".dns_exec");
+    }
+    if (!c.webroot.empty()) {
+      struct stat st {};
+      if (::stat(c.webroot.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return fail(NotFoundError(c.webroot + " is not a directory"), c.line, p + ".webroot");
+      }
+    }
+  }
+  return OkStatus();
 }
 
 Result<Config> LoadConfigFile(const std::string& path) {

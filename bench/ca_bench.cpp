@@ -1,0 +1,209 @@
+// ca_bench: the internal CA's in-process issuance rate (issue 3's "in-process issue rate":
+// build + sign + persist). A ca::Authority over a SqliteStore *file* (WAL, synchronous=FULL,
+// as the daemon runs it) in a fresh directory; N issuances on one thread, each one committed
+// (durable) before the next starts.
+//
+//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|both] [--threads 1]
+//
+// sign:  Authority::SignCsr on pre-built P-256 CSRs (what cfssl's sign does; CSR building is
+//        untimed)
+// issue: Authority::IssueWithKey (server-side P-256 key generation included)
+// Prints one line per mode: "RESULT ca_inproc_<mode> n=.. wall_s=.. per_s=.. p50_ms=.. p99_ms=..
+// cpu_ms_per_cert=..", which bench/run.sh collects.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ca/authority.hpp"
+#include "common/clock.hpp"
+#include "pki/csr.hpp"
+#include "pki/key.hpp"
+#include "store/master_key.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "ca_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+
+std::string Name(const char* prefix, int i) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s-%05d.bench.internal", prefix, i);
+  return buf;
+}
+
+struct Options {
+  std::string dir;
+  int n = 2000;
+  std::string mode = "both";
+  int threads = 1;
+};
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) Die("missing value for " + a);
+      return argv[++i];
+    };
+    if (a == "--dir") {
+      o.dir = next();
+    } else if (a == "--n") {
+      o.n = std::atoi(next().c_str());
+    } else if (a == "--mode") {
+      o.mode = next();
+    } else if (a == "--threads") {
+      o.threads = std::atoi(next().c_str());
+    } else {
+      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|both] [--threads T]");
+    }
+  }
+  if (o.dir.empty() || o.n < 1 || o.n > 1000000 || o.threads < 1 || o.threads > 64) {
+    Die("--dir is required; 1 <= --n <= 1e6; 1 <= --threads <= 64");
+  }
+  return o;
+}
+
+// Runs `one(i)` for i in [0, n) on `threads` threads; returns per-call latencies (ms).
+template <typename Fn>
+std::vector<double> RunTimed(int n, int threads, Fn one, double* wall_s, double* cpu_s) {
+  std::vector<double> lat(static_cast<size_t>(n));
+  std::atomic<int> next{0};
+  const double cpu0 = CpuSeconds();
+  const auto t0 = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) {
+        auto s = Clock::now();
+        one(i);
+        lat[static_cast<size_t>(i)] =
+            std::chrono::duration<double, std::milli>(Clock::now() - s).count();
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  *wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  *cpu_s = CpuSeconds() - cpu0;
+  return lat;
+}
+
+void Report(std::string label, int n, int threads, const std::vector<double>& lat, double wall,
+            double cpu) {
+  if (threads > 1) label += "_t" + std::to_string(threads);
+  std::printf(
+      "RESULT %s n=%d threads=%d wall_s=%.3f per_s=%.1f p50_ms=%.3f p99_ms=%.3f "
+      "cpu_ms_per_cert=%.3f\n",
+      label.c_str(), n, threads, wall, n / wall, Percentile(lat, 0.50), Percentile(lat, 0.99),
+      1000.0 * cpu / n);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ck;
+  Options o = Parse(argc, argv);
+  auto master = store::MasterKey::Generate();
+  if (!master.ok()) Die(master.status().ToString());
+  const std::string db = o.dir + "/certkeeper.db";
+  auto opened = store::SqliteStore::Open(db, *master);
+  if (!opened.ok()) Die("open " + db + ": " + opened.status().ToString());
+  std::unique_ptr<store::SqliteStore> st = std::move(*opened);
+  ca::Authority authority(*st, ca::CaSettings{});
+  SystemClock clock;
+  if (Status s = authority.Init({}, clock.Now()); !s.ok()) Die("ca init: " + s.ToString());
+  std::printf("store %s (WAL, synchronous=FULL); CA: P-384 root, P-256 intermediate\n", db.c_str());
+
+  // Warm-up: unseal and cache the intermediate key, prepare statements.
+  {
+    ca::KeyIssueRequest req;
+    req.sans.dns_names = {"warmup.bench.internal"};
+    auto w = authority.IssueWithKey(req, clock.Now());
+    if (!w.ok()) Die("warm-up issue: " + w.status().ToString());
+  }
+
+  if (o.mode == "sign" || o.mode == "both") {
+    std::printf("building %d P-256 CSRs (untimed)...\n", o.n);
+    std::fflush(stdout);
+    std::vector<pki::Csr> csrs;
+    csrs.reserve(static_cast<size_t>(o.n));
+    for (int i = 0; i < o.n; ++i) {
+      auto key = pki::PrivateKey::Generate(pki::KeyType::kEcdsaP256);
+      if (!key.ok()) Die(key.status().ToString());
+      pki::CsrRequest r;
+      r.common_name = Name("sign", i);
+      r.dns_names = {r.common_name};
+      auto csr = pki::BuildCsr(r, *key);
+      if (!csr.ok()) Die(csr.status().ToString());
+      csrs.push_back(std::move(*csr));
+    }
+    std::atomic<int> failed{0};
+    double wall = 0, cpu = 0;
+    auto lat = RunTimed(
+        o.n, o.threads,
+        [&](int i) {
+          ca::IssueOptions io;
+          auto r = authority.SignCsr(csrs[static_cast<size_t>(i)], io, clock.Now());
+          if (!r.ok() && failed++ == 0) {
+            std::fprintf(stderr, "SignCsr failed: %s\n", r.status().ToString().c_str());
+          }
+        },
+        &wall, &cpu);
+    if (failed > 0) Die(std::to_string(failed.load()) + " SignCsr calls failed");
+    Report("ca_inproc_sign", o.n, o.threads, lat, wall, cpu);
+  }
+
+  if (o.mode == "issue" || o.mode == "both") {
+    std::atomic<int> failed{0};
+    double wall = 0, cpu = 0;
+    auto lat = RunTimed(
+        o.n, o.threads,
+        [&](int i) {
+          ca::KeyIssueRequest req;
+          req.sans.dns_names = {Name("issue", i)};
+          auto r = authority.IssueWithKey(req, clock.Now());
+          if (!r.ok() && failed++ == 0) {
+            std::fprintf(stderr, "IssueWithKey failed: %s\n", r.status().ToString().c_str());
+          }
+        },
+        &wall, &cpu);
+    if (failed > 0) Die(std::to_string(failed.load()) + " IssueWithKey calls failed");
+    Report("ca_inproc_issue", o.n, o.threads, lat, wall, cpu);
+  }
+
+  // Durability check: every issuance is a row in the store.
+  store::CertificateQuery q;
+  auto all = st->ListCertificates(q);
+  if (all.ok()) {
+    std::printf("certificates recorded in the store: %zu\n", all->size());
+  }
+  return 0;
+}

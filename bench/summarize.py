@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Summary tables and ratios from the RESULT lines bench/run.sh collected (stdlib only).
+
+Usage: summarize.py RAW_FILE
+A RESULT line is "RESULT <label> key=value key=value ...".
+"""
+import sys
+
+
+def load(path):
+    res = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 2 or parts[0] != "RESULT":
+                continue
+            d = {}
+            for kv in parts[2:]:
+                k, _, v = kv.partition("=")
+                d[k] = v
+            res[parts[1]] = d
+    return res
+
+
+def num(d, k):
+    try:
+        return float(d.get(k, "nan").split("/")[0])
+    except (ValueError, AttributeError):
+        return float("nan")
+
+
+def fmt(v, digits=1):
+    if v != v:  # NaN
+        return "-"
+    return f"{v:,.{digits}f}"
+
+
+def ratio(a, b):
+    if a != a or b != b or b == 0:
+        return "-"
+    return f"{a / b:.2f}x"
+
+
+def pct(a, b):
+    if a != a or b != b or b == 0:
+        return "-"
+    return f"{100 * a / b:.2f}%"
+
+
+def table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    out = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(header, widths)) + " |",
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+    return "\n".join(out)
+
+
+def target(label, ok, detail):
+    if ok is None:
+        return f"  [ n/a ] {label}: {detail}"
+    return f"  [{'MET ' if ok else 'MISS'}] {label}: {detail}"
+
+
+def main():
+    r = load(sys.argv[1])
+    g = lambda label: r.get(label, {})  # noqa: E731
+    targets = []
+    print("\n==================== SUMMARY ====================")
+
+    # --- internal CA ---
+    speed = num(g("openssl_speed_ecdsap256"), "sign_per_s")
+    if speed == speed or "ca_inproc_sign" in r:
+        print("\n## Internal CA, one core (issue 3)\n")
+        rows = [["openssl speed ecdsap256 (raw P-256 sign, the ceiling)", fmt(speed), "-", "-",
+                 fmt(1000 / speed, 3) if speed == speed and speed > 0 else "-", "100%"]]
+        rows_def = [("ca_inproc_sign", "certkeeper in-process SignCsr (build+sign+persist), 1 thread"),
+                    ("ca_inproc_issue", "certkeeper in-process IssueWithKey (+ keygen), 1 thread")]
+        rows_def += [(k, f"certkeeper in-process SignCsr, {k.rsplit('_t', 1)[1]} threads")
+                     for k in sorted(r) if k.startswith("ca_inproc_sign_t")]
+        for label, what in rows_def:
+            d = g(label)
+            if d:
+                rows.append([what, fmt(num(d, "per_s")), fmt(num(d, "p50_ms"), 3),
+                             fmt(num(d, "p99_ms"), 3), fmt(num(d, "cpu_ms_per_cert"), 3),
+                             pct(num(d, "per_s"), speed)])
+        print(table(["what", "certs/s", "p50 ms", "p99 ms", "CPU ms/cert", "of openssl speed"], rows))
+        cpu = num(g("ca_inproc_sign"), "cpu_ms_per_cert")
+        if cpu == cpu and cpu > 0:
+            print(f"\nCPU-bound ceiling of the in-process path: 1000 / {cpu:.3f} ms = {1000 / cpu:,.0f} certs/s "
+                  f"per core; the rest of the wall time is waiting for the store's commit (fsync).")
+        s = num(g("ca_inproc_sign"), "per_s")
+        if s == s and speed == speed:
+            targets.append(target("in-process issue >= 60% of raw sign rate", s >= 0.6 * speed,
+                                  f"{s:,.0f}/s = {100 * s / speed:.1f}% of {speed:,.0f}/s"))
+
+    # --- admin API vs cfssl ---
+    levels = sorted({int(k.rsplit("_c", 1)[1]) for k in r if k.startswith(("ck_api_sign_c", "cfssl_sign_c"))})
+    if levels:
+        print("\n## Signing over HTTP, same CSRs, closed loop, keep-alive (issue 3)\n")
+        rows = []
+        for c in levels:
+            ck, cf, iss = g(f"ck_api_sign_c{c}"), g(f"cfssl_sign_c{c}"), g(f"ck_api_issue_c{c}")
+            rows.append([c, fmt(num(ck, "per_s")), fmt(num(cf, "per_s")),
+                         ratio(num(ck, "per_s"), num(cf, "per_s")),
+                         f"{fmt(num(ck, 'p50_ms'), 2)} / {fmt(num(ck, 'p99_ms'), 2)}",
+                         f"{fmt(num(cf, 'p50_ms'), 2)} / {fmt(num(cf, 'p99_ms'), 2)}",
+                         f"{fmt(num(ck, 'server_cpu_ms_per_req'), 2)} / {fmt(num(cf, 'server_cpu_ms_per_req'), 2)}",
+                         f"{ck.get('new_connections', '-')} / {cf.get('new_connections', '-')}",
+                         fmt(num(iss, "per_s"))])
+            if ck and cf:
+                a, b = num(ck, "per_s"), num(cf, "per_s")
+                targets.append(target(f"API >= 3x cfssl at {c} client(s)", a >= 3 * b,
+                                      f"{a:,.0f}/s vs {b:,.0f}/s = {ratio(a, b)}"))
+        print(table(["clients", "certkeeper sign/s", "cfssl sign/s", "ck/cfssl",
+                     "ck p50/p99 ms", "cfssl p50/p99 ms", "server CPU ms/req ck/cfssl",
+                     "reconnects ck/cfssl", "certkeeper issue/s (server key)"], rows))
+        mx = max((num(g(f"ck_api_sign_c{c}"), "per_s") for c in levels), default=float("nan"))
+        if mx == mx and speed == speed:
+            print(f"\nbest certkeeper API rate = {pct(mx, speed)} of openssl speed; certkeeper is HTTPS "
+                  "(TLS 1.2+, bearer token, every request logged), cfssl plain HTTP (loglevel 2).")
+
+    # --- ACME ---
+    acme = [("ck_cli_seq", "certkeeper acme issue, 1 process per cert", "1"),
+            ("lego_seq", "lego run, 1 process per cert (standalone)", "1"),
+            ("certbot_seq", "certbot certonly, 1 process per cert (standalone)", "1"),
+            ("ck_inproc_t10", "certkeeper, 1 process, 10 orders in flight", "10"),
+            ("lego_par10", "lego, 10 processes at once (webroot)", "10")]
+    for label in sorted((k for k in r if k.startswith("ck_inproc_t") and k != "ck_inproc_t10"),
+                        key=lambda k: int(k.rsplit("_t", 1)[1])):
+        t = label.rsplit("_t", 1)[1]
+        acme.append((label, f"certkeeper, 1 process, {t} orders in flight", t))
+    if any(label in r for label, _, _ in acme):
+        print("\n## ACME against Pebble (NOSLEEP=1, 5% badNonce, real http-01) (issue 4)\n")
+        rows = []
+        for label, what, conc in acme:
+            d = g(label)
+            if not d:
+                continue
+            p50 = d.get("p50_s")
+            rows.append([what, conc, d.get("verified", "-"), fmt(num(d, "certs_per_s"), 3),
+                         fmt(float(p50), 2) if p50 else fmt(num(d, "sum_wall_s") / max(num(d, "procs"), 1), 2),
+                         fmt(num(d, "cpu_ms_per_cert"), 2), fmt(num(d, "peak_rss_mib"), 1),
+                         fmt(num(d, "pebble_cpu_ms_per_cert"), 1)])
+        print(table(["run", "in flight", "verified", "certs/s", "s per cert (p50 / mean)",
+                     "client CPU ms/cert", "peak RSS MiB", "pebble CPU ms/cert"], rows))
+        print()
+        pairs = [("ck_cli_seq", "lego_seq", "one at a time: certkeeper CLI vs lego"),
+                 ("ck_cli_seq", "certbot_seq", "one at a time: certkeeper CLI vs certbot"),
+                 ("ck_inproc_t10", "lego_par10", "10 at once: certkeeper 1 process vs lego 10 processes"),
+                 ] + [(k, "lego_par10", f"certkeeper {k.rsplit('_t', 1)[1]} in flight vs lego 10 processes")
+                      for k, _, _ in acme if k.startswith("ck_inproc_t") and k != "ck_inproc_t10"]
+        for a, b, what in pairs:
+            if a in r and b in r:
+                x, y = num(g(a), "certs_per_s"), num(g(b), "certs_per_s")
+                cx, cy = num(g(a), "cpu_ms_per_cert"), num(g(b), "cpu_ms_per_cert")
+                print(f"  {what}: throughput {ratio(x, y)}; the peer spends {ratio(cy, cx)} the client CPU per cert")
+                if b.startswith("lego") and a in ("ck_cli_seq", "ck_inproc_t10"):
+                    targets.append(target(f">= 5x lego ({what})", x >= 5 * y,
+                                          f"{x:.3f} vs {y:.3f} certs/s = {ratio(x, y)}"))
+        for a in [k for k, _, _ in acme if k.startswith("ck_inproc")]:
+            if a in r:
+                c = num(g(a), "cpu_ms_per_cert")
+                targets.append(target(f"client CPU <= 4 ms/cert ({a})", c <= 4, f"{c:.2f} ms"))
+
+    if targets:
+        print("\n## Targets from the issues\n")
+        print("\n".join(targets))
+
+
+if __name__ == "__main__":
+    main()

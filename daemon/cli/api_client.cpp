@@ -1,0 +1,352 @@
+#include "daemon/cli/api_client.hpp"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "common/file_util.hpp"
+#include "daemon/cli/context.hpp"
+
+namespace ck::cli {
+namespace {
+
+struct EasyDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+constexpr size_t kMaxResponseBytes = 16 << 20;
+
+struct Sink {
+  ApiResponse* response;
+  bool overflow = false;
+};
+
+size_t WriteBody(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t len = size * n;
+  if (sink->response->body.size() + len > kMaxResponseBytes) {
+    sink->overflow = true;
+    return 0;  // aborts the transfer
+  }
+  sink->response->body.append(data, len);
+  return len;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t len = size * n;
+  std::string_view line(data, len);
+  if (line.rfind("HTTP/", 0) == 0) {
+    sink->response->headers.clear();
+    return len;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return len;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  sink->response->headers[name] = Trim(line.substr(colon + 1));
+  return len;
+}
+
+bool Append(SlistPtr& list, const std::string& line) {
+  curl_slist* next = curl_slist_append(list.get(), line.c_str());
+  if (next == nullptr) return false;
+  (void)list.release();
+  list.reset(next);
+  return true;
+}
+
+std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::string();
+}
+
+// One line of a file the daemon wrote into its state dir; "" when the file does not exist.
+Result<std::string> ReadStateLine(const std::string& path, bool secret) {
+  if (::access(path.c_str(), F_OK) != 0) return std::string();
+  if (::access(path.c_str(), R_OK) != 0) {
+    return PermissionDeniedError("cannot read " + path + " (" + std::strerror(errno) +
+                                 "): run as the daemon's user (or root), or pass " +
+                                 (secret ? "--token" : "--server"));
+  }
+  if (secret) RETURN_IF_ERROR(CheckSecretFileMode(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path, 64 * 1024));
+  return Trim(text.substr(0, text.find('\n')));
+}
+
+std::string NormalizeServer(std::string url) {
+  url = Trim(url);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  // "127.0.0.1:8443" as `listen` is written: the admin API is always HTTPS.
+  if (!url.empty() && url.find("://") == std::string::npos) url = "https://" + url;
+  return url;
+}
+
+}  // namespace
+
+void AddApiFlags(CLI::App& command, ApiFlags& flags) {
+  command.add_option("--server", flags.server,
+                     "Admin API URL (default: $CERTKEEPER_SERVER, then <state-dir>/admin.url)");
+  command.add_option("--token", flags.token,
+                     "Bearer token (default: $CERTKEEPER_TOKEN, then <state-dir>/cli-token)");
+  command.add_option("--cacert", flags.cacert,
+                     "CA bundle to verify the server (default: <state-dir>/ca-bundle.pem)");
+  command.add_option("--cert", flags.cert, "Client certificate (PEM) for mTLS instead of a token");
+  command.add_option("--key", flags.key, "Private key (PEM) of --cert");
+}
+
+Result<ApiConnection> ResolveApiConnection(const ApiFlags& flags, const GlobalOptions& global,
+                                           bool require_credentials) {
+  ApiConnection c;
+  c.server = NormalizeServer(flags.server);
+  c.server_source = "--server";
+  if (c.server.empty()) {
+    c.server = NormalizeServer(EnvOr("CERTKEEPER_SERVER"));
+    c.server_source = "CERTKEEPER_SERVER";
+  }
+  c.token = flags.token.empty() ? EnvOr("CERTKEEPER_TOKEN") : flags.token;
+  c.ca_file = flags.cacert;
+  c.cert_file = flags.cert;
+  c.key_file = flags.key;
+  if (c.cert_file.empty() != c.key_file.empty()) {
+    return InvalidArgumentError("--cert and --key go together");
+  }
+  const bool mtls = !c.cert_file.empty();
+  const bool need_state = c.server.empty() || (c.token.empty() && !mtls) || c.ca_file.empty();
+  if (need_state) {
+    // The state dir as every command resolves it. A broken config only matters when the
+    // state dir is actually needed.
+    auto ctx = LoadContext(global, /*dev=*/false);
+    if (!ctx.ok()) {
+      if (c.server.empty()) return ctx.status();
+    } else {
+      const std::string dir = ctx->state_dir;
+      ASSIGN_OR_RETURN(std::string local_url, ReadStateLine(dir + "/admin.url", false));
+      local_url = NormalizeServer(local_url);
+      if (c.server.empty()) {
+        c.server = local_url;
+        c.server_source = dir + "/admin.url";
+      }
+      // The local daemon's admin token and CA go only to the local daemon: never send that
+      // token to a server named elsewhere.
+      if (!local_url.empty() && c.server == local_url) {
+        if (c.token.empty() && !mtls) {
+          ASSIGN_OR_RETURN(c.token, ReadStateLine(dir + "/cli-token", true));
+        }
+        if (c.ca_file.empty() && ::access((dir + "/ca-bundle.pem").c_str(), R_OK) == 0) {
+          c.ca_file = dir + "/ca-bundle.pem";
+        }
+      }
+      if (c.server.empty()) {
+        return FailedPreconditionError(
+            "no admin API to talk to: " + dir +
+            "/admin.url does not exist (is certkeeper serve running? it writes that file at "
+            "start), and neither --server nor CERTKEEPER_SERVER is set");
+      }
+    }
+  }
+  if (c.server.rfind("https://", 0) != 0) {
+    return InvalidArgumentError("server URL '" + c.server + "' (from " + c.server_source +
+                                ") must be https://HOST:PORT: the admin API speaks HTTPS only");
+  }
+  if (require_credentials && c.token.empty() && !mtls) {
+    return PermissionDeniedError(
+        "no credentials for " + c.server +
+        ": pass --token (or set CERTKEEPER_TOKEN; create one with certkeeper token create), or "
+        "--cert/--key with a client certificate from the internal CA");
+  }
+  return c;
+}
+
+struct ApiClient::Curl {
+  EasyPtr easy;
+};
+
+ApiClient::ApiClient(ApiConnection connection)
+    : connection_(std::move(connection)), curl_(std::make_unique<Curl>()) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  curl_->easy.reset(curl_easy_init());
+}
+
+ApiClient::~ApiClient() = default;
+ApiClient::ApiClient(ApiClient&&) noexcept = default;
+ApiClient& ApiClient::operator=(ApiClient&&) noexcept = default;
+
+Result<ApiResponse> ApiClient::Send(std::string_view method, std::string_view path,
+                                    std::string_view body,
+                                    const std::map<std::string, std::string>& headers,
+                                    std::chrono::seconds timeout) {
+  CURL* c = curl_->easy.get();
+  if (c == nullptr) return InternalError("curl_easy_init failed");
+  curl_easy_reset(c);  // keeps the connection cache: one TLS handshake per command
+  const std::string url = connection_.server + std::string(path);
+  ApiResponse response;
+  Sink sink{&response};
+  SlistPtr list;
+  bool ok =
+      Append(list, "Accept: application/json, application/problem+json") && Append(list, "Expect:");
+  if (!connection_.token.empty()) {
+    ok = ok && Append(list, "Authorization: Bearer " + connection_.token);
+  }
+  if (!body.empty()) ok = ok && Append(list, "Content-Type: application/json");
+  for (const auto& [k, v] : headers) ok = ok && Append(list, k + ": " + v);
+  if (!ok) return InternalError("curl_slist_append failed");
+
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "certkeeper-cli");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count() * 1000));
+  if (!connection_.ca_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, connection_.ca_file.c_str());
+  }
+  if (!connection_.cert_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, connection_.cert_file.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, connection_.key_file.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+  if (method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (method != "GET") {
+    const std::string m(method);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str());
+  }
+
+  CURLcode rc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  if (sink.overflow) {
+    return DataLossError(url + ": response larger than " + std::to_string(kMaxResponseBytes) +
+                         " bytes");
+  }
+  if (rc != CURLE_OK) {
+    std::string what = std::string(method) + " " + url + ": " + curl_easy_strerror(rc);
+    switch (rc) {
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CACERT_BADFILE:
+        return FailedPreconditionError(
+            what +
+            " (the server's certificate is not trusted: pass --cacert with the daemon's "
+            "<state-dir>/ca-bundle.pem)");
+      case CURLE_SSL_CERTPROBLEM: return InvalidArgumentError(what + " (check --cert and --key)");
+      case CURLE_OPERATION_TIMEDOUT: return DeadlineExceededError(what);
+      default:
+        return UnavailableError(what + " (is certkeeper serve running at " + connection_.server +
+                                "?)");
+    }
+  }
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  response.status = static_cast<int>(code);
+  return response;
+}
+
+Status ApiClient::StatusFromResponse(const ApiResponse& response) const {
+  std::string detail;
+  auto j = nlohmann::json::parse(response.body, nullptr, false);
+  if (!j.is_discarded() && j.is_object()) {
+    if (auto it = j.find("detail"); it != j.end() && it->is_string()) detail = *it;
+    if (detail.empty()) {
+      if (auto it = j.find("title"); it != j.end() && it->is_string()) detail = *it;
+    }
+  }
+  if (detail.empty()) {
+    detail = "HTTP " + std::to_string(response.status) + " from " + connection_.server;
+  }
+  const int s = response.status;
+  if (s == 401) return PermissionDeniedError(detail + " (check --token or CERTKEEPER_TOKEN)");
+  if (s == 403) return PermissionDeniedError(detail);
+  if (s == 404) return NotFoundError(detail);
+  if (s == 400 || s == 413 || s == 422) return InvalidArgumentError(detail);
+  if (s == 409) return AlreadyExistsError(detail);
+  if (s == 412) return FailedPreconditionError(detail);
+  if (s == 429) return ResourceExhaustedError(detail);
+  // 501: this daemon lacks the feature (e.g. no lifecycle manager); it is running.
+  if (s == 501) return UnavailableError(detail);
+  if (s >= 500) {
+    return UnavailableError(detail + " (is certkeeper serve running at " + connection_.server +
+                            "?)");
+  }
+  return InternalError("unexpected HTTP " + std::to_string(s) + " from " + connection_.server +
+                       ": " + detail);
+}
+
+Result<nlohmann::json> ApiClient::GetJson(std::string_view path) {
+  ASSIGN_OR_RETURN(ApiResponse r, Send("GET", path));
+  if (r.status < 200 || r.status > 299) return StatusFromResponse(r);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) {
+    return DataLossError("GET " + std::string(path) + ": the server's answer is not JSON");
+  }
+  return j;
+}
+
+Result<nlohmann::json> ApiClient::PostJson(std::string_view path, const nlohmann::json& body) {
+  ASSIGN_OR_RETURN(
+      ApiResponse r,
+      Send("POST", path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  if (r.status < 200 || r.status > 299) return StatusFromResponse(r);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) {
+    return DataLossError("POST " + std::string(path) + ": the server's answer is not JSON");
+  }
+  return j;
+}
+
+std::string UrlEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string WithQuery(std::string path, const std::map<std::string, std::string>& params) {
+  char sep = path.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    path += sep;
+    sep = '&';
+    path += k + "=" + UrlEncode(v);
+  }
+  return path;
+}
+
+}  // namespace ck::cli

@@ -1,0 +1,404 @@
+// The lifecycle manager on a FakeClock with the real internal CA (in-memory store) as issuer
+// and recording deployers running through the real DeployAll pipeline.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "daemon/lifecycle/ca_issuer.hpp"
+#include "daemon/lifecycle/manager.hpp"
+#include "tests/ca/ca_test_util.hpp"
+#include "tests/testing/status_matchers.hpp"
+
+namespace ck::lifecycle {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// What the recording deployers saw, shared across manager instances ("restarts").
+struct DeployLog {
+  std::mutex mu;
+  std::vector<std::string> committed;  // serials, in order
+  std::string live;                    // serial after the last commit/rollback
+  std::string previous;
+  int fail_verify = 0;  // fail this many next verifications
+};
+
+class RecordingDeployer final : public deploy::Deployer {
+ public:
+  explicit RecordingDeployer(DeployLog& log) : log_(log) {}
+  std::string Describe() const override { return "recording"; }
+  std::string_view type() const override { return "recording"; }
+  Status Validate(const deploy::Material& m) override {
+    auto cert = pki::Certificate::FromPem(m.cert_pem);
+    auto key = pki::PrivateKey::FromPem(m.key_pem.view());
+    if (!cert.ok() || !key.ok() || !pki::KeyMatches(*cert, *key)) {
+      return InvalidArgumentError("key does not match certificate");
+    }
+    return OkStatus();
+  }
+  Status Commit(const deploy::Material& m) override {
+    std::lock_guard lock(log_.mu);
+    log_.previous = log_.live;
+    log_.live = m.serial_hex;
+    log_.committed.push_back(m.serial_hex);
+    return OkStatus();
+  }
+  Status Verify(const deploy::Material&) override {
+    std::lock_guard lock(log_.mu);
+    if (log_.fail_verify > 0) {
+      --log_.fail_verify;
+      return UnavailableError("consumer still serves the old certificate");
+    }
+    return OkStatus();
+  }
+  Status Rollback() override {
+    std::lock_guard lock(log_.mu);
+    log_.live = log_.previous;
+    return OkStatus();
+  }
+
+ private:
+  DeployLog& log_;
+};
+
+// An issuer that always fails, to exercise backoff and failover.
+class BrokenIssuer final : public Issuer {
+ public:
+  const std::string& id() const override { return id_; }
+  Result<int64_t> Issue(const IssueRequest&) override {
+    ++calls;
+    return UnavailableError("CA unreachable");
+  }
+  int calls = 0;
+
+ private:
+  std::string id_ = "ca:broken";
+};
+
+class ManagerTest : public ca::testing::AuthorityFixture {
+ protected:
+  void SetUp() override {
+    AuthorityFixture::SetUp();
+    clock_ = std::make_unique<FakeClock>(now_);
+    InitCa();
+    ca_issuer_ = std::make_unique<CaIssuer>(*authority_, *clock_, "svc");
+    NewManager();
+  }
+
+  void NewManager() {
+    manager_.reset();
+    manager_ = std::make_unique<Manager>(
+        *store_, *clock_,
+        [this](const std::string& id) -> Result<Issuer*> {
+          if (id == "ca:svc") return static_cast<Issuer*>(ca_issuer_.get());
+          if (id == "ca:broken") return static_cast<Issuer*>(&broken_);
+          return NotFoundError("no issuer " + id);
+        },
+        [this](const nlohmann::json&,
+               const deploy::DeployEnv&) -> Result<std::unique_ptr<deploy::Deployer>> {
+          return std::unique_ptr<deploy::Deployer>(std::make_unique<RecordingDeployer>(deploys_));
+        });
+  }
+
+  config::CertificateConfig Spec(std::string name = "api") {
+    config::CertificateConfig c;
+    c.name = name;
+    c.domains = {name + ".svc.internal"};
+    c.issuer = "ca:svc";
+    c.lifetime = hours(24);
+    c.deploy = {nlohmann::json{{"type", "recording"}}};
+    return c;
+  }
+
+  std::vector<store::CertificateRecord> Active(const std::string& name) {
+    store::CertificateQuery q;
+    q.name = name;
+    q.status = store::kCertActive;
+    return store_->ListCertificates(q).value();
+  }
+  size_t Issued(const std::string& name) {
+    store::CertificateQuery q;
+    q.name = name;
+    return store_->ListCertificates(q)->size();
+  }
+  size_t Events(const std::string& name, const std::string& kind) {
+    store::EventQuery q;
+    q.certificate_name = name;
+    q.kind = kind;
+    q.limit = 0;
+    return store_->ListEvents(q)->size();
+  }
+  std::string Live() {
+    std::lock_guard lock(deploys_.mu);
+    return deploys_.live;
+  }
+
+  std::unique_ptr<FakeClock> clock_;
+  std::unique_ptr<CaIssuer> ca_issuer_;
+  BrokenIssuer broken_;
+  DeployLog deploys_;
+  std::unique_ptr<Manager> manager_;
+};
+
+TEST_F(ManagerTest, IssuesDeploysAndRenewsAtHalfTheLifetime) {
+  ASSERT_OK(manager_->Configure({Spec()}));
+  TimePoint wake = manager_->RunOnce();
+  EXPECT_LE(wake, clock_->Now() + std::chrono::seconds(300)) << "re-checks at least every 5 min";
+  auto active = Active("api");
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(Live(), active[0].serial_hex);
+  ASSERT_TRUE(manager_->Get("api")->next_renewal_at.has_value());
+  wake = *manager_->Get("api")->next_renewal_at;
+  // A 24-hour certificate renews when half remains, +-2% jitter (28m48s); the CA backdates
+  // notBefore by a minute.
+  EXPECT_GT(wake, clock_->Now() + hours(12) - minutes(31));
+  EXPECT_LT(wake, clock_->Now() + hours(12) + minutes(31));
+
+  // Nothing due: no issuance, no deploy.
+  manager_->RunOnce();
+  EXPECT_EQ(Issued("api"), 1u);
+  EXPECT_EQ(deploys_.committed.size(), 1u);
+  auto view = manager_->Get("api");
+  ASSERT_OK(view);
+  EXPECT_EQ(view->status, "valid");
+  ASSERT_EQ(view->deploy.size(), 1u);
+  EXPECT_EQ(view->deploy[0].last_deployed_serial, active[0].serial_hex);
+  EXPECT_EQ(view->deploy[0].last_result, "ok");
+
+  clock_->Set(wake);
+  manager_->RunOnce();
+  auto renewed = Active("api");
+  ASSERT_EQ(renewed.size(), 1u);
+  EXPECT_NE(renewed[0].serial_hex, active[0].serial_hex);
+  EXPECT_EQ(Live(), renewed[0].serial_hex);
+  EXPECT_EQ(store_->GetCertificate(active[0].id)->status, store::kCertSuperseded);
+  EXPECT_EQ(Events("api", "renewed"), 2u);
+  EXPECT_EQ(Events("api", "deployed"), 2u);
+}
+
+TEST_F(ManagerTest, FailedVerifyRollsBackAndRetriesWithBackoff) {
+  deploys_.fail_verify = 2;
+  ASSERT_OK(manager_->Configure({Spec()}));
+  TimePoint wake = manager_->RunOnce();
+  EXPECT_EQ(Live(), "");  // rolled back to nothing deployed
+  auto view = manager_->Get("api");
+  ASSERT_OK(view);
+  EXPECT_EQ(view->status, "failing");
+  EXPECT_NE(view->deploy[0].last_result.find("old certificate"), std::string::npos);
+  EXPECT_EQ(view->deploy[0].last_deployed_serial, "");
+  EXPECT_LE(wake, clock_->Now() + seconds(6));
+
+  clock_->Set(wake);
+  wake = manager_->RunOnce();  // second failure: longer delay
+  EXPECT_EQ(Live(), "");
+  clock_->Set(wake);
+  manager_->RunOnce();
+  EXPECT_EQ(Live(), Active("api")[0].serial_hex);
+  EXPECT_EQ(Issued("api"), 1u) << "a deploy retry must not issue again";
+  EXPECT_EQ(Events("api", "deploy_failed"), 2u);
+  EXPECT_EQ(manager_->Get("api")->status, "valid");
+}
+
+TEST_F(ManagerTest, RestartDeploysWhatWasIssuedWithoutIssuingAgain) {
+  deploys_.fail_verify = 100;  // "crash" before any deploy succeeded
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  ASSERT_EQ(Issued("api"), 1u);
+  deploys_.fail_verify = 0;
+  NewManager();  // the restarted daemon
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  EXPECT_EQ(Issued("api"), 1u);
+  EXPECT_EQ(Live(), Active("api")[0].serial_hex);
+}
+
+TEST_F(ManagerTest, BacksOffThenFailsOverToTheFallbackIssuer) {
+  auto spec = Spec();
+  spec.issuer = "ca:broken";
+  spec.fallback_issuer = "ca:svc";
+  spec.failover_after = 2;
+  ASSERT_OK(manager_->Configure({spec}));
+  TimePoint wake = manager_->RunOnce();
+  EXPECT_EQ(broken_.calls, 1);
+  EXPECT_GT(wake, clock_->Now());
+  manager_->RunOnce();  // before the backoff allows: no attempt
+  EXPECT_EQ(broken_.calls, 1);
+  auto view = manager_->Get("api");
+  EXPECT_EQ(view->status, "failing");
+  EXPECT_EQ(view->consecutive_failures, 1);
+  EXPECT_NE(view->last_error.find("CA unreachable"), std::string::npos);
+
+  clock_->Set(wake);
+  wake = manager_->RunOnce();
+  EXPECT_EQ(broken_.calls, 2);
+  clock_->Set(wake);
+  manager_->RunOnce();
+  EXPECT_EQ(broken_.calls, 2) << "after 2 failures the fallback issuer is used";
+  ASSERT_EQ(Active("api").size(), 1u);
+  EXPECT_EQ(Events("api", "renewal_failed"), 2u);
+  EXPECT_EQ(manager_->Get("api")->status, "valid");
+}
+
+TEST_F(ManagerTest, RenewOnRequestOnlyWhenDueUnlessForced) {
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  const std::string first = Active("api")[0].serial_hex;
+  auto not_due = manager_->RequestRenewal("api", false);
+  ASSERT_OK(not_due);
+  EXPECT_NE(not_due->message.find("not due"), std::string::npos);
+  EXPECT_FALSE(manager_->HasPendingRequests());
+  EXPECT_EQ(manager_->RequestRenewal("nope", true).status().code(), StatusCode::kNotFound);
+
+  ASSERT_OK(manager_->RequestRenewal("api", true));
+  EXPECT_TRUE(manager_->HasPendingRequests());
+  manager_->RunOnce();
+  EXPECT_NE(Active("api")[0].serial_hex, first);
+  EXPECT_EQ(Live(), Active("api")[0].serial_hex);
+}
+
+TEST_F(ManagerTest, ChangedNamesAreReissued) {
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  auto spec = Spec();
+  spec.domains.push_back("api2.svc.internal");
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  auto active = Active("api");
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].sans.size(), 2u);
+  EXPECT_EQ(Issued("api"), 2u);
+}
+
+TEST_F(ManagerTest, ReuseKeyKeepsTheKeyAcrossRenewals) {
+  auto spec = Spec();
+  spec.reuse_key = true;
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  auto first = Active("api")[0];
+  ASSERT_OK(manager_->RequestRenewal("api", true));
+  manager_->RunOnce();
+  auto second = Active("api")[0];
+  EXPECT_NE(second.serial_hex, first.serial_hex);
+  EXPECT_EQ(second.key_id, first.key_id);
+}
+
+TEST_F(ManagerTest, BundleLongPollAnswersConsumersListedInAPullTarget) {
+  auto spec = Spec();
+  spec.deploy.push_back({{"type", "pull"}, {"consumers", {"edge-1"}}});
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  const std::string serial = Active("api")[0].serial_hex;
+  web::Identity edge{"edge-1", web::Role::kConsumer, "mtls"};
+  web::Identity other{"edge-2", web::Role::kConsumer, "mtls"};
+  web::Identity viewer{"v", web::Role::kViewer, "token"};
+  EXPECT_EQ(manager_->WaitForBundle(other, "api", "", seconds(0)).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(manager_->WaitForBundle(viewer, "api", "", seconds(0)).status().code(),
+            StatusCode::kPermissionDenied);
+  auto bundle = manager_->WaitForBundle(edge, "api", "", seconds(0));
+  ASSERT_OK(bundle);
+  EXPECT_EQ(bundle->serial_hex, serial);
+  EXPECT_NE(bundle->key_pem.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(manager_->WaitForBundle(edge, "api", serial, seconds(1)).status().code(),
+            StatusCode::kDeadlineExceeded);
+
+  // A waiting consumer wakes as soon as the renewal lands.
+  std::atomic<bool> done{false};
+  std::string got;
+  std::thread waiter([&] {
+    auto b = manager_->WaitForBundle(edge, "api", serial, seconds(30));
+    if (b.ok()) got = b->serial_hex;
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(done.load());
+  ASSERT_OK(manager_->RequestRenewal("api", true));
+  manager_->RunOnce();
+  waiter.join();
+  EXPECT_EQ(got, Active("api")[0].serial_hex);
+  EXPECT_NE(got, serial);
+}
+
+// Issue 5's invariant, end to end through the manager over 60 simulated days: at every
+// instant the key in service had its pin published at least `overlap` earlier, so a client
+// that fetched the pin set at any time in the last `overlap` accepts the served key.
+TEST_F(ManagerTest, PinnedKeysRotateOnlyAfterTheOverlap) {
+  auto spec = Spec();
+  spec.pins = config::PinPolicyConfig{hours(24 * 3)};
+  ASSERT_OK(manager_->Configure({spec}));
+  const TimePoint start = clock_->Now();
+  const auto overlap = hours(24 * 3);
+  struct Sample {
+    TimePoint at;
+    std::set<std::string> published;
+    std::string served;
+  };
+  std::vector<Sample> samples;
+  std::set<std::string> served_pins;
+  int renewals = 0;
+  std::string last_serial;
+  for (TimePoint t = start; t < start + hours(24 * 60); t += hours(1)) {
+    clock_->Set(t);
+    manager_->RunOnce();
+    auto active = Active("api");
+    ASSERT_EQ(active.size(), 1u);
+    if (active[0].serial_hex != last_serial) ++renewals;
+    last_serial = active[0].serial_hex;
+    auto key = store_->GetKey(*active[0].key_id);
+    ASSERT_OK(key);
+    auto pins = manager_->Pins("api");
+    ASSERT_OK(pins);
+    Sample s{t, {}, key->public_pin};
+    for (const auto& p : pins->pins) {
+      bool live = p.publish_at && *p.publish_at <= t && (!p.retire_at || t < *p.retire_at);
+      if (live) s.published.insert(p.pin);
+    }
+    EXPECT_TRUE(s.published.count(s.served)) << "served pin not published at " << FormatRfc3339(t);
+    EXPECT_GE(s.published.size(), 2u) << "a backup pin is always published";
+    served_pins.insert(s.served);
+    samples.push_back(std::move(s));
+  }
+  EXPECT_GT(renewals, 50) << "24h certificates renew about twice a day";
+  EXPECT_GE(served_pins.size(), 3u) << "keys rotated several times in 60 days";
+  for (const auto& s : samples) {
+    if (s.at < start + overlap) continue;
+    // Every client that fetched the set up to `overlap` ago accepts the served key.
+    for (const auto& earlier : samples) {
+      if (earlier.at < s.at - overlap || earlier.at > s.at) continue;
+      EXPECT_TRUE(earlier.published.count(s.served))
+          << "pin served at " << FormatRfc3339(s.at) << " was not in the set fetched at "
+          << FormatRfc3339(earlier.at);
+    }
+  }
+  auto pins = manager_->Pins("api");
+  EXPECT_NE(pins->pin_sha256_header.find("pin-sha256=\""), std::string::npos);
+  EXPECT_NE(pins->okhttp.find("sha256/"), std::string::npos);
+  EXPECT_NE(pins->android.find("<pin-set expiration="), std::string::npos);
+}
+
+TEST_F(ManagerTest, ListSortsByTimeLeftAndSummaryCounts) {
+  auto a = Spec("alpha");
+  a.lifetime = hours(48);
+  auto b = Spec("beta");
+  b.lifetime = hours(12);
+  auto broken = Spec("gamma");
+  broken.issuer = "ca:broken";
+  ASSERT_OK(manager_->Configure({a, b, broken}));
+  manager_->RunOnce();
+  auto list = manager_->List();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].name, "gamma");  // no certificate: first
+  EXPECT_EQ(list[0].status, "failing");
+  EXPECT_EQ(list[1].name, "beta");
+  EXPECT_EQ(list[2].name, "alpha");
+  auto summary = manager_->Summary();
+  EXPECT_EQ(summary.managed, 3);
+  EXPECT_EQ(summary.failing, 1);
+}
+
+}  // namespace
+}  // namespace ck::lifecycle
