@@ -322,6 +322,16 @@ TEST_F(LifecycleE2E, SurvivesTwentyKillsDuringIssueRenewAndDeploy) {
     json v = Managed(name);
     EXPECT_EQ(v.value("status", ""), "valid") << v.dump();
   }
+  // SIGHUP reconciles: a certificate added to the config is issued and deployed, no restart.
+  std::string config = tmp_.ReadFile("certkeeper.toml");
+  config += "[[certificate]]\nname = \"added\"\ndomains = [\"added.test\"]\nissuer = "
+            "\"ca:server\"\n  [[certificate.deploy]]\n  type = \"files\"\n  dir = \"" +
+            certs_ + "\"\n";
+  tmp_.WriteFile("certkeeper.toml", config);
+  ::kill(daemon_pid_, SIGHUP);
+  EXPECT_FALSE(WaitDeployed("added", seconds(30)).empty()) << Log();
+  ExpectLiveFilesMatch("added");
+
   ASSERT_EQ(StopDaemon(SIGTERM), 0) << Log();
 
   EXPECT_EQ(Sql("PRAGMA integrity_check"), "ok");
@@ -340,6 +350,13 @@ TEST_F(LifecycleE2E, SurvivesTwentyKillsDuringIssueRenewAndDeploy) {
     std::printf("%s: %d renewals requested across 20 kills, %d certificates issued\n", name.c_str(),
                 requested[name], issued);
   }
+  const std::string log = Log();
+  size_t resumed = 0;
+  for (size_t at = log.find("resuming ACME order"); at != std::string::npos;
+       at = log.find("resuming ACME order", at + 1)) {
+    ++resumed;
+  }
+  std::printf("ACME orders resumed after a kill: %zu\n", resumed);
   if (pebble) {
     // Every ACME certificate came from exactly one order: an order interrupted by a kill was
     // resumed, not ordered again.
