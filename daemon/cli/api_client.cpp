@@ -141,8 +141,10 @@ Result<ApiConnection> ResolveApiConnection(const ApiFlags& flags, const GlobalOp
       if (c.server.empty()) return ctx.status();
     } else {
       const std::string dir = ctx->state_dir;
-      ASSIGN_OR_RETURN(std::string local_url, ReadStateLine(dir + "/admin.url", false));
-      local_url = NormalizeServer(local_url);
+      auto read_url = ReadStateLine(dir + "/admin.url", false);
+      // Unreadable only matters when it is the only way to find the server.
+      if (!read_url.ok() && c.server.empty()) return read_url.status();
+      const std::string local_url = NormalizeServer(read_url.value_or(""));
       if (c.server.empty()) {
         c.server = local_url;
         c.server_source = dir + "/admin.url";
@@ -151,7 +153,12 @@ Result<ApiConnection> ResolveApiConnection(const ApiFlags& flags, const GlobalOp
       // token to a server named elsewhere.
       if (!local_url.empty() && c.server == local_url) {
         if (c.token.empty() && !mtls) {
-          ASSIGN_OR_RETURN(c.token, ReadStateLine(dir + "/cli-token", true));
+          auto token = ReadStateLine(dir + "/cli-token", true);
+          if (token.ok()) {
+            c.token = *token;
+          } else if (require_credentials) {
+            return token.status();
+          }
         }
         if (c.ca_file.empty() && ::access((dir + "/ca-bundle.pem").c_str(), R_OK) == 0) {
           c.ca_file = dir + "/ca-bundle.pem";
