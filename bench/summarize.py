@@ -138,7 +138,9 @@ def main():
             if not d:
                 continue
             p50 = d.get("p50_s")
-            rows.append([what, conc, d.get("verified", "-"), fmt(num(d, "certs_per_s"), 3),
+            verified = num(d, "verified")
+            rows.append([what, conc, f"{verified:.0f}/{d.get('n', '?')}" if verified == verified else "-",
+                         fmt(num(d, "certs_per_s"), 3),
                          fmt(float(p50), 2) if p50 else fmt(num(d, "sum_wall_s") / max(num(d, "procs"), 1), 2),
                          fmt(num(d, "cpu_ms_per_cert"), 2), fmt(num(d, "peak_rss_mib"), 1),
                          fmt(num(d, "pebble_cpu_ms_per_cert"), 1)])

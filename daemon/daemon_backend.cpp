@@ -220,6 +220,13 @@ Result<web::PinSetView> DaemonBackend::GetPins(std::string_view name) {
   return m->Pins(name);
 }
 
+Status DaemonBackend::EmergencyRotatePins(std::string_view name) {
+  ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
+  RETURN_IF_ERROR(m->EmergencyRotatePins(name));
+  clock_.Interrupt();  // wake the scheduler: re-issue with the promoted key now
+  return OkStatus();
+}
+
 Status DaemonBackend::CheckConsumerAccess(const web::Identity& who, std::string_view name) {
   ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
   return m->CheckConsumerAccess(who, name);

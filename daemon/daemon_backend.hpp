@@ -46,6 +46,7 @@ class DaemonBackend final : public web::Backend {
   Result<web::DaemonStatusView> DaemonStatus() override;
   Result<web::PinSetView> GetPins(std::string_view name) override;
   Status CheckConsumerAccess(const web::Identity& who, std::string_view name) override;
+  Status EmergencyRotatePins(std::string_view name) override;
   Result<web::BundleView> WaitForBundle(const web::Identity& who, std::string_view name,
                                         std::string_view known_serial,
                                         std::chrono::seconds wait) override;

@@ -132,6 +132,12 @@ class Backend {
     (void)name;
     return NoLifecycle();
   }
+  // Key compromise: the backup key enters service (a re-issue and deploy follow at once).
+  // NotFound; FailedPrecondition without a pin policy or a backup to promote.
+  virtual Status EmergencyRotatePins(std::string_view name) {
+    (void)name;
+    return NoLifecycle();
+  }
   // OK when `who` (a consumer identity) may read this certificate's pins: the same rule as for
   // its bundle (a consumer named in one of its pull targets). PermissionDenied otherwise.
   virtual Status CheckConsumerAccess(const Identity& who, std::string_view name) {

@@ -167,6 +167,24 @@ HttpResponse HandleGetPins(const HttpRequest& request, const Identity& who, Back
   return Json(200, ToJson(*pins));
 }
 
+HttpResponse HandleEmergencyRotatePins(const HttpRequest& request, const Identity& who,
+                                       Backend& backend) {
+  const std::string suffix = "/emergency-rotate";
+  HttpRequest trimmed = request;
+  if (trimmed.path.size() > suffix.size() &&
+      trimmed.path.compare(trimmed.path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    trimmed.path.resize(trimmed.path.size() - suffix.size());
+  }
+  auto name = NameFromPath(trimmed, "/v1/pins/");
+  if (!name.ok()) return ProblemResponse(name.status());
+  if (Status s = backend.EmergencyRotatePins(*name); !s.ok()) return ProblemResponse(s);
+  log::Warn("emergency pin rotation requested via API",
+            {{"by", who.ToString()}, {"certificate", *name}});
+  return Json(202, {{"name", *name},
+                    {"message", "backup key promoted; '" + *name +
+                                    "' is being re-issued and deployed with it"}});
+}
+
 HttpResponse HandleGetBundle(const HttpRequest& request, const Identity& who, Backend& backend,
                              LongPollGate& gate) {
   auto name = NameFromPath(request, "/v1/bundles/");

@@ -48,6 +48,9 @@ HttpResponse HandleRenewManaged(const HttpRequest& request, const Identity& who,
 HttpResponse HandleDaemonStatus(const HttpRequest& request, const Identity& who, Backend& backend);
 // GET /v1/pins/{name}: readers, and consumers the backend allows for this certificate.
 HttpResponse HandleGetPins(const HttpRequest& request, const Identity& who, Backend& backend);
+// POST /v1/pins/{name}/emergency-rotate: key compromise; admin only.
+HttpResponse HandleEmergencyRotatePins(const HttpRequest& request, const Identity& who,
+                                       Backend& backend);
 // GET /v1/bundles/{name}?wait=SECONDS&serial=KNOWN (or If-None-Match: "KNOWN") → 200 bundle
 // with the private key, or 304 when no new version came within `wait` (capped at 300 s).
 HttpResponse HandleGetBundle(const HttpRequest& request, const Identity& who, Backend& backend,

@@ -24,6 +24,7 @@ struct LifecycleFlags {
   ApiFlags api;
   bool json = false;
   bool force = false;
+  bool emergency_rotate = false;
   std::string name;
   std::string format = "table";
   std::string certificate;
@@ -240,6 +241,12 @@ int RunPins(const CommandEnv& env, const LifecycleFlags& flags) {
   const std::string format = flags.json ? "json" : flags.format;
   auto client = Connect(env, flags);
   if (!client.ok()) return ReportError(client.status());
+  if (flags.emergency_rotate) {
+    auto rotated =
+        client->PostJson("/v1/pins/" + UrlEncode(flags.name) + "/emergency-rotate", json::object());
+    if (!rotated.ok()) return ReportError(rotated.status());
+    std::printf("%s\n", rotated->value("message", "backup key promoted").c_str());
+  }
   auto body = client->GetJson("/v1/pins/" + UrlEncode(flags.name));
   if (!body.ok()) return ReportError(body.status());
   if (format == "json") {
@@ -335,6 +342,9 @@ void RegisterLifecycleCommands(CLI::App& app, CommandEnv& env) {
   CLI::App* pins =
       Command(app, "pins", "A certificate's SPKI pin set and ready-to-paste forms", *flags);
   pins->add_option("NAME", flags->name, "Managed certificate name")->required();
+  pins->add_flag("--emergency-rotate", flags->emergency_rotate,
+                 "Key compromise: put the backup key in service now and withdraw the current "
+                 "pin (admin); the certificate is re-issued and deployed at once");
   pins->add_option("--format", flags->format, "table (default), json, pin-sha256, okhttp, android")
       ->check(CLI::IsMember({"table", "json", "pin-sha256", "okhttp", "android"}));
   pins->callback([&env, flags] { env.exit_code = RunPins(env, *flags); });

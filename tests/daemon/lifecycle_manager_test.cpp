@@ -380,6 +380,35 @@ TEST_F(ManagerTest, PinnedKeysRotateOnlyAfterTheOverlap) {
   EXPECT_NE(pins->android.find("<pin-set expiration="), std::string::npos);
 }
 
+TEST_F(ManagerTest, EmergencyRotationPutsTheBackupKeyInServiceAtOnce) {
+  auto spec = Spec();
+  spec.pins = config::PinPolicyConfig{hours(24 * 30)};
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  auto before = Active("api")[0];
+  const std::string compromised = store_->GetKey(*before.key_id)->public_pin;
+  std::string backup;
+  for (const auto& p : manager_->Pins("api")->pins) {
+    if (p.state == "backup") backup = p.pin;
+  }
+  ASSERT_FALSE(backup.empty());
+  EXPECT_EQ(manager_->EmergencyRotatePins("nope").code(), StatusCode::kNotFound);
+  ASSERT_OK(manager_->EmergencyRotatePins("api"));
+  EXPECT_TRUE(manager_->HasPendingRequests());
+  manager_->RunOnce();
+  auto after = Active("api")[0];
+  EXPECT_NE(after.serial_hex, before.serial_hex);
+  EXPECT_EQ(store_->GetKey(*after.key_id)->public_pin, backup);
+  EXPECT_EQ(Live(), after.serial_hex);
+  for (const auto& p : manager_->Pins("api")->pins) {
+    if (p.pin != compromised) continue;
+    // Withdrawn from the published set now: pinning clients stop trusting the stolen key.
+    ASSERT_TRUE(p.retire_at.has_value());
+    EXPECT_LE(*p.retire_at, clock_->Now());
+  }
+  EXPECT_EQ(Events("api", "pin_emergency_rotation"), 1u);
+}
+
 TEST_F(ManagerTest, ListSortsByTimeLeftAndSummaryCounts) {
   auto a = Spec("alpha");
   a.lifetime = hours(48);
