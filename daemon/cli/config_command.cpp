@@ -7,6 +7,7 @@
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/lifecycle/declared_targets.hpp"
 
 namespace ck::cli {
 namespace {
@@ -20,6 +21,10 @@ int RunCheck(const CommandEnv& env) {
   const auto& c = ctx->config;
   // A config that parses but names files the daemon cannot use is not OK.
   if (Status s = config::CheckReferencedFiles(c); !s.ok()) {
+    std::fprintf(stderr, "certkeeper: config error: %s\n", s.message().c_str());
+    return kExitConfig;
+  }
+  if (Status s = lifecycle::ValidateDeployTargets(c); !s.ok()) {
     std::fprintf(stderr, "certkeeper: config error: %s\n", s.message().c_str());
     return kExitConfig;
   }

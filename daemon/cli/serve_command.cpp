@@ -14,6 +14,7 @@
 #include "daemon/cli/context.hpp"
 #include "daemon/daemon_backend.hpp"
 #include "daemon/deploy/deployer.hpp"
+#include "daemon/lifecycle/declared_targets.hpp"
 #include "daemon/lifecycle/issuer_registry.hpp"
 #include "daemon/lifecycle/manager.hpp"
 #include "daemon/signals.hpp"
@@ -102,6 +103,16 @@ void Reload(const CommandEnv& env, Context& ctx, lifecycle::IssuerRegistry& issu
       fresh->config.listen.ToString() != ctx.config.listen.ToString()) {
     log::Warn("state_dir and listen changes need a restart; other settings reloaded");
   }
+  if (Status s = config::CheckReferencedFiles(fresh->config); !s.ok()) {
+    log::Error("reload rejected: configuration invalid, keeping the running one",
+               {{"reason", s.message()}});
+    return;
+  }
+  if (Status s = lifecycle::ValidateDeployTargets(fresh->config); !s.ok()) {
+    log::Error("reload rejected: configuration invalid, keeping the running one",
+               {{"reason", s.message()}});
+    return;
+  }
   ctx.config.log = fresh->config.log;
   // Certificates and ACME accounts follow the file; the CA's settings need a restart (the
   // Authority in use holds them).
@@ -154,7 +165,13 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
 
   // Managed certificates: issuers from the config, the scheduler started below.
   std::atomic<bool> stopping{false};
-  if (Status s = config::CheckReferencedFiles(ctx->config); !s.ok()) {
+  if (Status s = config::CheckReferencedFiles(ctx->config); s.ok()) {
+    s = lifecycle::ValidateDeployTargets(ctx->config);
+    if (!s.ok()) {
+      std::fprintf(stderr, "certkeeper: config error: %s\n", s.message().c_str());
+      return kExitConfig;
+    }
+  } else {
     std::fprintf(stderr, "certkeeper: config error: %s\n", s.message().c_str());
     return kExitConfig;
   }

@@ -116,10 +116,10 @@ DeployReport DeployAll(const std::vector<Deployer*>& targets, const Material& m)
   // reverse order: a consumer that reloads from those files (nginx) re-reads the old pair.
   std::vector<size_t> order;
   for (auto it = touched.rbegin(); it != touched.rend(); ++it) {
-    if (targets[*it]->type() == "xfiles") order.push_back(*it);
+    if (targets[*it]->type() == "files") order.push_back(*it);
   }
   for (auto it = touched.rbegin(); it != touched.rend(); ++it) {
-    if (targets[*it]->type() != "xfiles") order.push_back(*it);
+    if (targets[*it]->type() != "files") order.push_back(*it);
   }
   std::string rollback_errors;
   for (size_t i : order) {

@@ -197,6 +197,7 @@ Status HaproxyDeployer::Rollback() {
   RETURN_IF_ERROR(WriteFileAtomic(o_.cert_path, previous_pem_->view(), 0600)
                       .WithContext("rollback of " + o_.cert_path));
   RETURN_IF_ERROR(PushRuntime(previous_pem_->view()).WithContext("rollback"));
+  log::Warn("restored the previous certificate in HAProxy", {{"target", Describe()}});
   if (o_.verify_addr) {
     auto cert = pki::Certificate::FromPem(previous_pem_->view());
     if (cert.ok()) {

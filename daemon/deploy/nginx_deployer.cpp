@@ -107,6 +107,7 @@ Status NginxDeployer::Rollback() {
   reloaded_ = false;
   // DeployAll has restored the files by now: this reload makes nginx read the previous pair.
   RETURN_IF_ERROR(Reload().WithContext("rollback reload"));
+  log::Warn("reloaded nginx to roll back", {{"target", Describe()}});
   if (o_.verify_addr && previous_serial_) {
     return WaitForServedSerial(env_.clock ? *env_.clock : DefaultClock(), *o_.verify_addr, sni_,
                                *previous_serial_, env_.verify_timeout)

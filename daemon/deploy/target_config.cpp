@@ -135,9 +135,6 @@ Result<std::optional<HostPort>> TargetConfig::Address(std::string_view key) cons
   return std::optional<HostPort>(*hp);
 }
 
-}  // namespace ck::deploy
-
-namespace ck::deploy {
 Status CheckCertificateName(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 63;
   for (size_t i = 0; ok && i < name.size(); ++i) {
@@ -151,4 +148,5 @@ Status CheckCertificateName(std::string_view name) {
   }
   return OkStatus();
 }
+
 }  // namespace ck::deploy

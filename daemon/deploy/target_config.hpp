@@ -25,6 +25,9 @@ struct HostPort {
 };
 Result<HostPort> ParseHostPort(std::string_view text);
 
+// Managed certificate names end up in paths: [a-z0-9][a-z0-9._-]{0,62}.
+Status CheckCertificateName(std::string_view name);
+
 class TargetConfig {
  public:
   // Fails unless `target` is an object whose "type" is a string and whose keys are all in
@@ -57,9 +60,4 @@ class TargetConfig {
   std::string type_;
 };
 
-}  // namespace ck::deploy
-
-namespace ck::deploy {
-// Managed certificate names end up in paths: [a-z0-9][a-z0-9._-]{0,62}.
-Status CheckCertificateName(std::string_view name);
 }  // namespace ck::deploy

@@ -1,6 +1,7 @@
 #include "daemon/deploy/webhook_deployer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 

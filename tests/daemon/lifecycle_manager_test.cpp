@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "daemon/lifecycle/ca_issuer.hpp"
+#include "daemon/lifecycle/declared_targets.hpp"
 #include "daemon/lifecycle/manager.hpp"
 #include "tests/ca/ca_test_util.hpp"
 #include "tests/testing/status_matchers.hpp"
@@ -388,7 +389,9 @@ TEST_F(ManagerTest, EmergencyRotationPutsTheBackupKeyInServiceAtOnce) {
   auto before = Active("api")[0];
   const std::string compromised = store_->GetKey(*before.key_id)->public_pin;
   std::string backup;
-  for (const auto& p : manager_->Pins("api")->pins) {
+  auto pins_before = manager_->Pins("api");
+  ASSERT_OK(pins_before);
+  for (const auto& p : pins_before->pins) {
     if (p.state == "backup") backup = p.pin;
   }
   ASSERT_FALSE(backup.empty());
@@ -400,7 +403,9 @@ TEST_F(ManagerTest, EmergencyRotationPutsTheBackupKeyInServiceAtOnce) {
   EXPECT_NE(after.serial_hex, before.serial_hex);
   EXPECT_EQ(store_->GetKey(*after.key_id)->public_pin, backup);
   EXPECT_EQ(Live(), after.serial_hex);
-  for (const auto& p : manager_->Pins("api")->pins) {
+  auto pins_after = manager_->Pins("api");
+  ASSERT_OK(pins_after);
+  for (const auto& p : pins_after->pins) {
     if (p.pin != compromised) continue;
     // Withdrawn from the published set now: pinning clients stop trusting the stolen key.
     ASSERT_TRUE(p.retire_at.has_value());
@@ -427,6 +432,37 @@ TEST_F(ManagerTest, ListSortsByTimeLeftAndSummaryCounts) {
   auto summary = manager_->Summary();
   EXPECT_EQ(summary.managed, 3);
   EXPECT_EQ(summary.failing, 1);
+}
+
+}  // namespace
+}  // namespace ck::lifecycle
+
+namespace ck::lifecycle {
+namespace {
+
+Status ValidateText(const std::string& toml) {
+  auto c = config::ParseConfig(toml, "t.toml");
+  if (!c.ok()) return c.status();
+  return ValidateDeployTargets(*c);
+}
+
+TEST(DeclaredTargetsTest, BadTargetsAreConfigErrorsNamingLineAndCertificate) {
+  const std::string head =
+      "[[certificate]]\nname = \"web\"\ndomains = [\"web.test\"]\nissuer = \"ca:server\"\n";
+  EXPECT_TRUE(ValidateText(head + "[[certificate.deploy]]\ntype = \"files\"\ndir = \"/x\"\n"
+                                  "[[certificate.deploy]]\ntype = \"pull\"\nconsumers = [\"e\"]\n")
+                  .ok());
+  Status missing =
+      ValidateText(head + "[[certificate.deploy]]\ntype = \"nginx\"\nconff = \"/x\"\n");
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("t.toml:5: certificate[web].deploy[0]"), std::string::npos)
+      << missing.message();
+  Status pull = ValidateText(head + "[[certificate.deploy]]\ntype = \"pull\"\n");
+  EXPECT_NE(pull.message().find("consumers"), std::string::npos) << pull.message();
+  Status pull_key = ValidateText(head +
+                                 "[[certificate.deploy]]\ntype = \"pull\"\n"
+                                 "consumers = [\"e\"]\nwait = 5\n");
+  EXPECT_NE(pull_key.message().find("unknown key 'wait'"), std::string::npos) << pull_key.message();
 }
 
 }  // namespace
