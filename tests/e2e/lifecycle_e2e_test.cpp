@@ -92,7 +92,8 @@ class LifecycleE2E : public ::testing::Test {
 
   // The config: two internal-CA certificates with `lifetime`, deployed to nginx and HAProxy,
   // plus (when given) one from Pebble deployed to files.
-  void WriteConfig(const std::string& lifetime, const testing::PebbleFixture* pebble) {
+  void WriteConfig(const std::string& lifetime, const testing::PebbleFixture* pebble,
+                   bool lb_from_acme = false) {
     std::string c = "state_dir = \"" + tmp_.Path("state") +
                     "\"\nlisten = \"127.0.0.1:" + std::to_string(api_port_) + "\"\n";
     if (pebble != nullptr) {
@@ -108,10 +109,11 @@ class LifecycleE2E : public ::testing::Test {
          "\"\n  binary = \"" + testing::kNginxBinary +
          "\"\n  verify_addr = \"127.0.0.1:" + std::to_string(nginx_port_) +
          "\"\n  verify_sni = \"web.test\"\n";
-    c += "[[certificate]]\nname = \"lb\"\ndomains = [\"lb.test\"]\nissuer = \"ca:server\"\n"
-         "lifetime = \"" +
-         lifetime + "\"\n  [[certificate.deploy]]\n  type = \"haproxy\"\n  socket = \"" +
-         haproxy_.socket() + "\"\n  cert_path = \"" + haproxy_cert_ +
+    c += "[[certificate]]\nname = \"lb\"\ndomains = [\"lb.test\"]\n" +
+         (lb_from_acme ? std::string("issuer = \"acme:pebble\"\nsolver = \"http-01\"\n")
+                       : "issuer = \"ca:server\"\nlifetime = \"" + lifetime + "\"\n") +
+         "  [[certificate.deploy]]\n  type = \"haproxy\"\n  socket = \"" + haproxy_.socket() +
+         "\"\n  cert_path = \"" + haproxy_cert_ +
          "\"\n  verify_addr = \"127.0.0.1:" + std::to_string(haproxy_port_) +
          "\"\n  verify_sni = \"lb.test\"\n";
     if (pebble != nullptr) {
@@ -283,6 +285,47 @@ TEST_F(LifecycleE2E, RenewsTwoMinuteCertificatesIntoNginxAndHaproxyUnderLoad) {
   EXPECT_NE(events.find("\"renewed\""), std::string::npos);
 }
 
+TEST_F(LifecycleE2E, AcmeCertificateForcedThroughTheCliReachesHaproxyWithoutReload) {
+  if (!testing::PebbleFixture::Installed()) GTEST_SKIP() << "pebble is not installed";
+  auto pebble = testing::PebbleFixture::Start();
+  ASSERT_OK(pebble);
+  WriteConfig("1h", pebble->get(), /*lb_from_acme=*/true);
+  StartDaemon();
+  if (HasFatalFailure()) return;
+  const std::string first = testing::WaitForServedSerialChange(haproxy_port_, "lb.test",
+                                                               placeholder_serial_, seconds(60));
+  ASSERT_NE(first, placeholder_serial_) << Log();
+  ASSERT_FALSE(first.empty()) << Log();
+  const pid_t haproxy_pid = haproxy_.pid();
+
+  // The operator's command, found through the state dir like on the daemon's host.
+  auto [rc, out] = testing::RunCommand(
+      {binary_, "renew", "lb", "--force", "--state-dir", tmp_.Path("state")}, {}, seconds(30));
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("queued"), std::string::npos) << out;
+  const std::string second =
+      testing::WaitForServedSerialChange(haproxy_port_, "lb.test", first, seconds(60));
+  EXPECT_NE(second, first) << Log();
+  EXPECT_FALSE(second.empty());
+  EXPECT_EQ(haproxy_.pid(), haproxy_pid);
+  EXPECT_EQ(::kill(haproxy_pid, 0), 0);
+  // The served certificate is Pebble's, and `certkeeper ls` shows it valid.
+  auto [ls_rc, ls] = testing::RunCommand(
+      {binary_, "ls", "--json", "--state-dir", tmp_.Path("state")}, {}, seconds(30));
+  ASSERT_EQ(ls_rc, 0) << ls;
+  auto listed = json::parse(ls, nullptr, false);
+  ASSERT_TRUE(listed.is_object()) << ls;
+  bool found = false;
+  for (const auto& c : listed["certificates"]) {
+    if (c.value("name", "") != "lb") continue;
+    found = true;
+    EXPECT_EQ(c.value("serial", ""), second);
+    EXPECT_EQ(c.value("issuer", ""), "acme:pebble");
+    EXPECT_EQ(c.value("status", ""), "valid");
+  }
+  EXPECT_TRUE(found) << ls;
+}
+
 TEST_F(LifecycleE2E, SurvivesTwentyKillsDuringIssueRenewAndDeploy) {
   std::unique_ptr<testing::PebbleFixture> pebble;
   if (testing::PebbleFixture::Installed()) {
@@ -324,9 +367,10 @@ TEST_F(LifecycleE2E, SurvivesTwentyKillsDuringIssueRenewAndDeploy) {
   }
   // SIGHUP reconciles: a certificate added to the config is issued and deployed, no restart.
   std::string config = tmp_.ReadFile("certkeeper.toml");
-  config += "[[certificate]]\nname = \"added\"\ndomains = [\"added.test\"]\nissuer = "
-            "\"ca:server\"\n  [[certificate.deploy]]\n  type = \"files\"\n  dir = \"" +
-            certs_ + "\"\n";
+  config +=
+      "[[certificate]]\nname = \"added\"\ndomains = [\"added.test\"]\nissuer = "
+      "\"ca:server\"\n  [[certificate.deploy]]\n  type = \"files\"\n  dir = \"" +
+      certs_ + "\"\n";
   tmp_.WriteFile("certkeeper.toml", config);
   ::kill(daemon_pid_, SIGHUP);
   EXPECT_FALSE(WaitDeployed("added", seconds(30)).empty()) << Log();
