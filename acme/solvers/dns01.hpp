@@ -3,7 +3,8 @@
 //    FQDN "_acme-challenge.example.com." (trailing dot) and VALUE the TXT value, so existing
 //    lego hook scripts work unchanged.
 //  - Wait() asks the given nameservers (the zone's authoritative servers) over UDP until the
-//    TXT value is visible, polling on the Clock and bounded in time.
+//    TXT value is visible, polling on the Clock and bounded in time. With no nameservers
+//    given, it finds the zone's authoritative servers itself (dns_discovery.hpp).
 #pragma once
 
 #include <chrono>
@@ -26,7 +27,11 @@ std::string BuildTxtQuery(const std::string& name, uint16_t id);
 Result<std::vector<std::string>> ParseTxtAnswer(const std::string& message, uint16_t id);
 
 struct PropagationCheck {
-  std::vector<std::string> nameservers;  // "host:port"; empty = no check
+  // "IPv4:port". Empty = discover the zone's authoritative servers through `resolver`
+  // (and skip the check, with a warning, when that fails).
+  std::vector<std::string> nameservers;
+  std::string resolver;              // recursive resolver "IPv4:port"; empty = resolv.conf
+  uint16_t authoritative_port = 53;  // port of the discovered servers (tests: a fixture's)
   std::chrono::milliseconds initial_interval{100};
   std::chrono::milliseconds max_interval{2000};
   std::chrono::seconds timeout{120};
@@ -34,7 +39,8 @@ struct PropagationCheck {
 };
 
 // Polls every nameserver until each returns `value` at `fqdn`. DeadlineExceeded naming the
-// servers that never did.
+// servers that never did. Discovery (when `nameservers` is empty) counts against
+// `check.timeout` too.
 Status WaitForTxt(Clock& clock, const PropagationCheck& check, const std::string& fqdn,
                   const std::string& value);
 

@@ -1,39 +1,25 @@
 #include "acme/solvers/rfc2136.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <cstring>
 
+#include "acme/solvers/dns_wire.hpp"
 #include "pki/digest.hpp"
 
 namespace ck::acme {
 namespace {
 
-constexpr uint16_t kTypeSoa = 6;
-constexpr uint16_t kTypeTxt = 16;
-constexpr uint16_t kTypeTsig = 250;
-constexpr uint16_t kClassIn = 1;
-constexpr uint16_t kClassNone = 254;
-constexpr uint16_t kClassAny = 255;
-constexpr uint16_t kFudge = 300;
+using dns::Get16;
+using dns::kClassAny;
+using dns::kClassIn;
+using dns::kClassNone;
+using dns::kTypeSoa;
+using dns::kTypeTsig;
+using dns::kTypeTxt;
+using dns::Put16;
+using dns::Put32;
+using dns::SkipName;
 
-void Put16(std::string& out, uint16_t v) {
-  out += static_cast<char>(v >> 8);
-  out += static_cast<char>(v & 0xff);
-}
-void Put32(std::string& out, uint32_t v) {
-  Put16(out, static_cast<uint16_t>(v >> 16));
-  Put16(out, static_cast<uint16_t>(v & 0xffff));
-}
-uint16_t Get16(const std::string& m, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(m[at]) << 8) |
-                               static_cast<uint8_t>(m[at + 1]));
-}
+constexpr uint16_t kFudge = 300;
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -41,38 +27,7 @@ std::string Lower(std::string s) {
 }
 
 // Uncompressed wire name, lowercase (canonical, RFC 4034 §6.2, which TSIG MACs use).
-std::string WireName(std::string name) {
-  name = Lower(name);
-  if (!name.empty() && name.back() == '.') name.pop_back();
-  std::string out;
-  size_t start = 0;
-  while (!name.empty()) {
-    size_t dot = name.find('.', start);
-    std::string label =
-        name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    out += static_cast<char>(std::min<size_t>(label.size(), 63));
-    out += label.substr(0, 63);
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  out += '\0';
-  return out;
-}
-
-bool SkipName(const std::string& m, size_t& pos) {
-  for (int labels = 0; labels < 128; ++labels) {
-    if (pos >= m.size()) return false;
-    uint8_t len = static_cast<uint8_t>(m[pos]);
-    if ((len & 0xc0) == 0xc0) {
-      pos += 2;
-      return pos <= m.size();
-    }
-    if ((len & 0xc0) != 0) return false;
-    pos += 1 + len;
-    if (len == 0) return true;
-  }
-  return false;
-}
+std::string WireName(const std::string& name) { return dns::WireName(dns::CanonicalName(name)); }
 
 std::string TsigVariables(const TsigKey& key, uint64_t time_signed, uint16_t fudge, uint16_t error,
                           const std::string& other) {
@@ -89,34 +44,8 @@ std::string TsigVariables(const TsigKey& key, uint64_t time_signed, uint16_t fud
   return v;
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 Result<std::string> Exchange(const std::string& server, const std::string& message) {
-  size_t colon = server.rfind(':');
-  std::string host = colon == std::string::npos ? server : server.substr(0, colon);
-  int port = colon == std::string::npos ? 53 : std::atoi(server.c_str() + colon + 1);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1 || port <= 0 || port > 65535) {
-    return InvalidArgumentError("DNS server must be IPv4:port, got " + server);
-  }
-  Fd fd{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
-  if (::connect(fd.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::send(fd.fd, message.data(), message.size(), 0) < 0) {
-    return UnavailableError("DNS update to " + server + ": " + std::strerror(errno));
-  }
-  pollfd p{fd.fd, POLLIN, 0};
-  if (::poll(&p, 1, 5000) <= 0) return UnavailableError("no answer from " + server);
-  char buf[4096];
-  ssize_t n = ::recv(fd.fd, buf, sizeof buf, 0);
-  if (n < 12) return UnavailableError("DNS answer from " + server + " too short");
-  return std::string(buf, static_cast<size_t>(n));
+  return dns::Exchange(server, message, std::chrono::milliseconds(5000));
 }
 
 std::string RcodeName(int rcode) {
@@ -292,20 +221,15 @@ Result<std::string> Dns01Rfc2136Solver::ZoneFor(const std::string& name) {
   // The closest enclosing name the server answers an SOA for (authoritatively) is the zone.
   std::string n = name;
   while (!n.empty()) {
-    ASSIGN_OR_RETURN(Bytes rnd, pki::RandomBytes(2));
-    uint16_t id = static_cast<uint16_t>((rnd[0] << 8) | rnd[1]);
-    std::string q = BuildTxtQuery(n, id);
-    q[q.size() - 3] = static_cast<char>(kTypeSoa);  // QTYPE low byte: TXT -> SOA
-    auto answer = Exchange(options_.server, q);
-    if (answer.ok() && answer->size() >= 12 && Get16(*answer, 0) == id &&
-        (Get16(*answer, 2) & 0x000f) == 0 && Get16(*answer, 6) > 0 &&
-        (Get16(*answer, 2) & 0x0400) != 0) {
-      // Answer count > 0 with AA set: n has an SOA here. (A referral or NODATA has none.)
-      size_t pos = 12;
-      SkipName(*answer, pos);
-      pos += 4;
-      SkipName(*answer, pos);
-      if (pos + 2 <= answer->size() && Get16(*answer, pos) == kTypeSoa) return n;
+    ASSIGN_OR_RETURN(uint16_t id, dns::RandomId());
+    auto answer = Exchange(options_.server, dns::BuildQuery(n, kTypeSoa, id, false));
+    auto msg = answer.ok() ? dns::ParseMessage(*answer, id) : Result<dns::Message>(answer.status());
+    if (msg.ok() && msg->rcode == dns::kRcodeNoError && msg->authoritative) {
+      // An SOA owned by n in an authoritative answer: n is a zone here. (A referral or
+      // NODATA has none.)
+      for (const auto& rr : msg->answers) {
+        if (rr.type == kTypeSoa && rr.name == dns::CanonicalName(n)) return n;
+      }
     }
     size_t dot = n.find('.');
     if (dot == std::string::npos) break;
@@ -318,8 +242,7 @@ Result<std::string> Dns01Rfc2136Solver::ZoneFor(const std::string& name) {
 Status Dns01Rfc2136Solver::Update(const ChallengeContext& c, bool add) {
   std::string name = c.DnsRecordName();
   ASSIGN_OR_RETURN(std::string zone, ZoneFor(c.identifier.value));
-  ASSIGN_OR_RETURN(Bytes rnd, pki::RandomBytes(2));
-  uint16_t id = static_cast<uint16_t>((rnd[0] << 8) | rnd[1]);
+  ASSIGN_OR_RETURN(uint16_t id, dns::RandomId());
   std::string update = BuildTxtUpdate(id, zone, name, c.DnsTxtValue(), options_.ttl, add);
   Bytes mac;
   ASSIGN_OR_RETURN(std::string signed_update, SignTsig(update, options_.key, clock_.Now(), &mac));
