@@ -6,6 +6,10 @@
 //   active   -- the one that signs new certificates (exactly one)
 //   retired  -- replaced by ActivateIntermediate: still signs its CRL and OCSP answers
 //   decommissioned -- RefreshCrlIfDue found that its last leaf expired
+// With CaSettings::ocsp_delegated, every serving intermediate has a delegated OCSP responder
+// (RFC 6960 §4.2.2.2), a CA row of role "ocsp-responder": "active" signs the intermediate's
+// OCSP answers, older ones are "retired". RefreshCrlIfDue, and OCSP answering lazily, issue
+// the next one when a third of its lifetime remains.
 // The root is "active"; its key may be offline (exported and deleted), in which case creating
 // an intermediate needs the root key handed back explicitly.
 //
@@ -90,10 +94,11 @@ struct CaView {
 };
 
 struct CrlRefresh {
-  std::vector<std::string> refreshed;       // CA names with a new CRL
-  std::vector<std::string> stale;           // due, but the key is offline (the root)
-  std::vector<std::string> decommissioned;  // retired intermediates whose last leaf expired
-  std::optional<TimePoint> next_due;        // call again then
+  std::vector<std::string> refreshed;        // CA names with a new CRL
+  std::vector<std::string> stale;            // due, but the key is offline (the root)
+  std::vector<std::string> decommissioned;   // retired intermediates whose last leaf expired
+  std::vector<std::string> ocsp_responders;  // delegated OCSP responders newly issued
+  std::optional<TimePoint> next_due;         // call again then
 };
 
 class Authority {
@@ -159,6 +164,19 @@ class Authority {
   Status WriteCrl(store::Store& tx, const CaEntity& ca, TimePoint now);
   seconds CrlLifetime(const CaEntity& ca) const;
   Result<OcspStatus> LookupOcspStatus(const CaEntity& ca, const std::string& serial_hex);
+
+  // --- delegated OCSP responders (ocsp_delegation.cpp) ---
+  struct DelegatedResponder {
+    std::optional<OcspSigner> signer;   // none: delegation off, or `ca` is no serving intermediate
+    std::string name;                   // the responder's CA row
+    bool issued = false;                // issued by this call
+    std::optional<TimePoint> renew_at;  // when a third of its lifetime remains
+  };
+  // The responder that signs OCSP answers for intermediate `ca` at `now`, issuing the next one
+  // (and retiring the previous) when there is none or a third of its lifetime remains.
+  // `cas` is what LoadCas(with_keys) returned; concurrent callers issue only one.
+  Result<DelegatedResponder> EnsureOcspResponder(const CaEntity& ca,
+                                                 const std::vector<CaEntity>& cas, TimePoint now);
 
   store::Store& store_;
   CaSettings settings_;

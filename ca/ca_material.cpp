@@ -8,7 +8,7 @@
 namespace ck::ca {
 
 bool CaEntity::Serving() const {
-  return key.has_value() &&
+  return key.has_value() && !IsOcspResponder() &&
          (record.status == kCaActive || record.status == kCaPending || record.status == kCaRetired);
 }
 
@@ -56,7 +56,9 @@ Result<std::vector<CaEntity>> LoadCas(store::Store& store, MaterialCache& cache,
   for (auto& row : rows) {
     ASSIGN_OR_RETURN(pki::Certificate cert, cache.Cert(row));
     CaEntity e{std::move(row), std::move(cert), std::nullopt};
-    if (with_keys && e.record.key_id && e.record.status != kCaDecommissioned) {
+    const bool retired_responder = e.IsOcspResponder() && e.record.status != kCaActive;
+    if (with_keys && e.record.key_id && e.record.status != kCaDecommissioned &&
+        !retired_responder) {
       ASSIGN_OR_RETURN(e.key, cache.Key(store, *e.record.key_id));
     }
     out.push_back(std::move(e));
@@ -80,6 +82,7 @@ const CaEntity* FindByStatus(const std::vector<CaEntity>& cas, std::string_view 
 const CaEntity* FindIssuerOf(const std::vector<CaEntity>& cas, const pki::Certificate& cert) {
   pki::ScopedOpenSslErrorClear clear;
   for (const auto& ca : cas) {
+    if (ca.IsOcspResponder()) continue;
     if (X509_check_issued(ca.cert.get(), cert.get()) == X509_V_OK &&
         X509_verify(cert.get(), X509_get0_pubkey(ca.cert.get())) == 1) {
       return &ca;

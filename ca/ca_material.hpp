@@ -22,6 +22,9 @@ inline constexpr char kCaRetired[] = "retired";  // replaced: serves CRL/OCSP fo
 inline constexpr char kCaDecommissioned[] = "decommissioned";  // its last leaf expired
 inline constexpr char kRoleRoot[] = "root";
 inline constexpr char kRoleIntermediate[] = "intermediate";
+// A delegated OCSP responder (RFC 6960 §4.2.2.2) an intermediate issued: not a CA, never an
+// issuer. Named "ocsp-<intermediate name>-<n>"; "active" signs, older ones are "retired".
+inline constexpr char kRoleOcspResponder[] = "ocsp-responder";
 inline constexpr char kSourceCa[] = "ca";  // CertificateRecord::source of what the CA issued
 
 struct CaEntity {
@@ -30,7 +33,9 @@ struct CaEntity {
   std::optional<pki::PrivateKey> key;  // set when loaded with keys and the key is online
 
   bool IsRoot() const { return record.role == kRoleRoot; }
-  // Signs CRLs and OCSP responses: active, pending and retired CAs whose key is online.
+  bool IsOcspResponder() const { return record.role == kRoleOcspResponder; }
+  // Signs CRLs and OCSP responses: active, pending and retired CAs (never an OCSP responder
+  // row) whose key is online.
   bool Serving() const;
 };
 
@@ -51,13 +56,16 @@ class MaterialCache {
 };
 
 // Every CA row, in id order, with parsed certificates, and online keys when `with_keys`
-// (decommissioned CAs never get theirs).
+// (decommissioned CAs and retired OCSP responders never get theirs). OCSP responder rows are
+// included: callers looking for issuers go through Serving(), FindByStatus or FindIssuerOf,
+// which never return them.
 Result<std::vector<CaEntity>> LoadCas(store::Store& store, MaterialCache& cache, bool with_keys);
 
 const CaEntity* FindRoot(const std::vector<CaEntity>& cas);
 const CaEntity* FindByStatus(const std::vector<CaEntity>& cas, std::string_view role,
                              std::string_view status);
-// The CA whose key signed `cert` (issuer name and signature both checked), or null.
+// The CA whose key signed `cert` (issuer name and signature both checked), or null. OCSP
+// responders are skipped.
 const CaEntity* FindIssuerOf(const std::vector<CaEntity>& cas, const pki::Certificate& cert);
 
 // "root-1a2b3c4d" / "intermediate-1a2b3c4d": the role and the first 4 bytes of the key's

@@ -100,10 +100,12 @@ Result<NameConstraintsPtr> BuildNameConstraints(const NameConstraints& nc) {
   return out;
 }
 
+bool IsCaKind(CertKind kind) { return kind == CertKind::kRoot || kind == CertKind::kIntermediate; }
+
 Status AddBasicConstraints(X509* x, const CertTemplate& t) {
   BasicConstraintsPtr bc(BASIC_CONSTRAINTS_new());
   if (!bc) return Fail("BASIC_CONSTRAINTS_new");
-  if (t.kind != CertKind::kLeaf) {
+  if (IsCaKind(t.kind)) {
     bc->ca = 0xff;
     if (t.path_length) {
       bc->pathlen = ASN1_INTEGER_new();
@@ -121,7 +123,9 @@ Status AddKeyUsage(X509* x, const CertTemplate& t, const pki::PublicKey& subject
   // RFC 5280 §4.2.1.3 bit numbers.
   constexpr int kDigitalSignature = 0, kKeyEncipherment = 2, kKeyCertSign = 5, kCrlSign = 6;
   std::vector<int> bits;
-  if (t.kind == CertKind::kLeaf) {
+  if (t.kind == CertKind::kOcspResponder) {
+    bits.push_back(kDigitalSignature);  // it signs OCSP responses and nothing else
+  } else if (t.kind == CertKind::kLeaf) {
     bits.push_back(kDigitalSignature);
     // TLS 1.2 RSA key exchange encrypts to the certificate's key.
     if (EVP_PKEY_get_base_id(subject_key.get()) == EVP_PKEY_RSA) bits.push_back(kKeyEncipherment);
@@ -146,6 +150,21 @@ Status AddExtendedKeyUsage(X509* x, const std::vector<ExtendedKeyUsage>& ekus) {
     if (obj == nullptr || sk_ASN1_OBJECT_push(eku.get(), obj) <= 0) return Fail("EKU");
   }
   return AddExtension(x, NID_ext_key_usage, eku.get(), false);
+}
+
+// RFC 6960 §4.2.2.2: a delegated responder's certificate carries id-kp-OCSPSigning (and no
+// other purpose); §4.2.2.2.1: id-pkix-ocsp-nocheck (value NULL) tells clients not to ask
+// about the responder's own status. Its short lifetime is what bounds a compromise.
+Status AddOcspResponderExtensions(X509* x) {
+  ExtendedKeyUsagePtr eku(sk_ASN1_OBJECT_new_null());
+  ASN1_OBJECT* obj = OBJ_nid2obj(NID_OCSP_sign);
+  if (!eku || obj == nullptr || sk_ASN1_OBJECT_push(eku.get(), obj) <= 0) {
+    return Fail("OCSP signing EKU");
+  }
+  RETURN_IF_ERROR(AddExtension(x, NID_ext_key_usage, eku.get(), false));
+  Asn1NullPtr null_value(ASN1_NULL_new());
+  if (!null_value) return Fail("ASN1_NULL_new");
+  return AddExtension(x, NID_id_pkix_OCSP_noCheck, null_value.get(), false);
 }
 
 // RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING.
@@ -282,11 +301,12 @@ Result<pki::Certificate> SignCertificate(const CertTemplate& t, const pki::Publi
   RETURN_IF_ERROR(AddBasicConstraints(x.get(), t));
   RETURN_IF_ERROR(AddKeyUsage(x.get(), t, subject_key));
   if (t.kind == CertKind::kLeaf) RETURN_IF_ERROR(AddExtendedKeyUsage(x.get(), t.ekus));
+  if (t.kind == CertKind::kOcspResponder) RETURN_IF_ERROR(AddOcspResponderExtensions(x.get()));
   RETURN_IF_ERROR(AddKeyIdentifiers(x.get(), issuer != nullptr ? issuer->get() : nullptr));
   if (t.kind == CertKind::kLeaf) {
     RETURN_IF_ERROR(AddSubjectAltNames(x.get(), t.sans, t.common_name.empty()));
   }
-  if (t.kind != CertKind::kLeaf && t.name_constraints && !t.name_constraints->empty()) {
+  if (IsCaKind(t.kind) && t.name_constraints && !t.name_constraints->empty()) {
     ASSIGN_OR_RETURN(NameConstraintsPtr nc, BuildNameConstraints(*t.name_constraints));
     // RFC 5280 §4.2.1.10: conforming CAs MUST mark this extension as critical.
     RETURN_IF_ERROR(AddExtension(x.get(), NID_name_constraints, nc.get(), true));

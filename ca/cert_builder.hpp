@@ -17,12 +17,13 @@
 
 namespace ck::ca {
 
-enum class CertKind { kRoot, kIntermediate, kLeaf };
+// kOcspResponder: an end-entity certificate for a delegated OCSP responder (RFC 6960 §4.2.2.2).
+enum class CertKind { kRoot, kIntermediate, kLeaf, kOcspResponder };
 
 struct CertTemplate {
   CertKind kind = CertKind::kLeaf;
   std::string common_name;   // empty: no CN (a leaf's SANs are then marked critical)
-  std::string organization;  // CA certificates only
+  std::string organization;  // CA and OCSP responder certificates only
   Bytes serial;              // big-endian, positive (NewSerial)
   TimePoint not_before;
   TimePoint not_after;
@@ -43,7 +44,8 @@ struct CertTemplate {
 // SHA-256 otherwise.
 // Extensions: basicConstraints (critical), keyUsage (critical: keyCertSign+cRLSign for CAs,
 // plus digitalSignature on intermediates for OCSP; digitalSignature (+keyEncipherment for RSA)
-// on leaves), extendedKeyUsage, subjectKeyIdentifier (SHA-1 of the key, RFC 5280 §4.2.1.2),
+// on leaves and OCSP responders), extendedKeyUsage (OCSP responders: id-kp-OCSPSigning only,
+// plus id-pkix-ocsp-nocheck), subjectKeyIdentifier (SHA-1 of the key, RFC 5280 §4.2.1.2),
 // authorityKeyIdentifier (the issuer's SKI), subjectAltName, nameConstraints (critical), CRL
 // distribution point, authorityInfoAccess.
 Result<pki::Certificate> SignCertificate(const CertTemplate& t, const pki::PublicKey& subject_key,

@@ -2,6 +2,8 @@
 
 #include <openssl/ocsp.h>
 
+#include <algorithm>
+
 #include "ca/ca_handles.hpp"
 #include "ca/cert_builder.hpp"
 #include "common/log.hpp"
@@ -76,8 +78,11 @@ Result<OcspAnswer> AnswerOcsp(const Bytes& request_der, const std::vector<OcspIs
 
   OcspBasicRespPtr basic(OCSP_BASICRESP_new());
   pki::Asn1TimePtr this_update(ASN1_TIME_set(nullptr, pki::ToTimeT(options.now)));
-  pki::Asn1TimePtr next_update(
-      ASN1_TIME_set(nullptr, pki::ToTimeT(options.now + options.validity)));
+  // A delegated responder's answer ends with its certificate: after that no client can check
+  // the signature, so a cached answer would be useless anyway.
+  TimePoint next = options.now + options.validity;
+  if (signer->signer) next = std::min(next, signer->signer->cert.NotAfter());
+  pki::Asn1TimePtr next_update(ASN1_TIME_set(nullptr, pki::ToTimeT(next)));
   if (!basic || !this_update || !next_update) {
     return Refuse(OcspResponseStatus::kInternalError, pki::DrainOpenSslErrors());
   }
@@ -129,10 +134,26 @@ Result<OcspAnswer> AnswerOcsp(const Bytes& request_der, const std::vector<OcspIs
   // producedAt comes from the caller's clock, not OpenSSL's (OCSP_NOTIME below): the field is
   // owned by `basic`, only the accessor is const.
   auto* produced = const_cast<ASN1_GENERALIZEDTIME*>(OCSP_resp_get0_produced_at(basic.get()));
+  // RFC 6960 §4.2.2.2: a delegated responder signs, and its certificate travels in `certs`
+  // (OCSP_basic_sign adds the signer's) together with the issuing CA's, which the client
+  // needs to chain the responder to the root it trusts.
+  const pki::Certificate& sign_cert = signer->signer ? signer->signer->cert : signer->cert;
+  const pki::PrivateKey& sign_key = signer->signer ? signer->signer->key : signer->key;
+  pki::StackOfX509Ptr extra(sk_X509_new_null());
+  if (!extra) return Refuse(OcspResponseStatus::kInternalError, pki::DrainOpenSslErrors());
+  if (signer->signer) {
+    // The stack owns a reference of its own.
+    X509_up_ref(signer->cert.get());
+    pki::X509Ptr ref(signer->cert.get());
+    if (sk_X509_push(extra.get(), ref.get()) <= 0) {
+      return Refuse(OcspResponseStatus::kInternalError, pki::DrainOpenSslErrors());
+    }
+    ref.release();
+  }
   if (produced == nullptr ||
       ASN1_GENERALIZEDTIME_set(produced, pki::ToTimeT(options.now)) == nullptr ||
-      OCSP_basic_sign(basic.get(), signer->cert.get(), signer->key.get(),
-                      SigningDigest(signer->key), nullptr, OCSP_NOTIME | OCSP_RESPID_KEY) != 1) {
+      OCSP_basic_sign(basic.get(), sign_cert.get(), sign_key.get(), SigningDigest(sign_key),
+                      signer->signer ? extra.get() : nullptr, OCSP_NOTIME | OCSP_RESPID_KEY) != 1) {
     return Refuse(OcspResponseStatus::kInternalError,
                   "sign OCSP response: " + pki::DrainOpenSslErrors());
   }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,21 @@ struct OcspStatus {
   RevocationReason reason = RevocationReason::kUnspecified;
 };
 
-// A CA that answers for the certificates it issued, signing with its own key (RFC 6960
-// §4.2.2.2: the CA that issued the certificate in question may sign directly).
+// A delegated responder (RFC 6960 §4.2.2.2): a certificate the CA issued with
+// id-kp-OCSPSigning, and its key.
+struct OcspSigner {
+  pki::Certificate cert;
+  pki::PrivateKey key;
+};
+
+// A CA that answers for the certificates it issued: signing with its own key (RFC 6960
+// §4.2.2.2: the CA that issued the certificate in question may sign directly), or, when
+// `signer` is set, through its delegated responder.
 struct OcspIssuer {
   int64_t id = 0;  // opaque here; handed back to the lookup
   pki::Certificate cert;
   pki::PrivateKey key;
+  std::optional<OcspSigner> signer = std::nullopt;
 };
 
 // Status of `serial_hex` (uppercase hex) among the certificates `issuer` issued. Unavailable
@@ -64,8 +74,10 @@ struct OcspAnswer {
 // name the same CA. Errors travel as OCSP response statuses: malformedRequest for bytes that
 // are not a request, unauthorized when no CA in `issuers` is named or the requests mix CAs. The
 // nonce extension (RFC 8954) is echoed; responses carry thisUpdate = now, nextUpdate = now +
-// validity, producedAt = now, a responder ID by key hash and the signing certificate. Result is an
-// error only when even an error response cannot be encoded.
+// validity (never past a delegated responder's notAfter), producedAt = now, a responder ID by the
+// signer's key hash and the signing certificate (a delegated responder's, followed by its issuing
+// CA's, so a client that trusts only the root can build the path). Result is an error only when
+// even an error response cannot be encoded.
 Result<OcspAnswer> AnswerOcsp(const Bytes& request_der, const std::vector<OcspIssuer>& issuers,
                               const OcspStatusLookup& lookup, const OcspResponderOptions& options);
 

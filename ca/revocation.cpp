@@ -79,6 +79,8 @@ Result<CrlRefresh> Authority::RefreshCrlIfDue(TimePoint now) {
   };
   for (auto& ca : cas) {
     const std::string& status = ca.record.status;
+    // Responders are no CAs: they sign no CRL and are renewed with their intermediate below.
+    if (ca.IsOcspResponder()) continue;
     if (status != kCaActive && status != kCaPending && status != kCaRetired) continue;
     if (status == kCaRetired) {
       // Retired intermediates serve CRL/OCSP only while a leaf they signed is still valid.
@@ -92,6 +94,15 @@ Result<CrlRefresh> Authority::RefreshCrlIfDue(TimePoint now) {
         rec.status = kCaDecommissioned;
         RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
           RETURN_IF_ERROR(tx.PutCa(rec).status());
+          // Its delegated OCSP responders go with it.
+          for (const auto& r : cas) {
+            if (r.IsOcspResponder() && r.record.status == kCaActive &&
+                r.record.name.starts_with("ocsp-" + rec.name + "-")) {
+              store::CaRecord retired = r.record;
+              retired.status = kCaRetired;
+              RETURN_IF_ERROR(tx.PutCa(retired).status());
+            }
+          }
           return tx
               .AppendEvent({0, now, "", "ca_decommissioned",
                             "retired intermediate " + rec.name +
@@ -102,6 +113,15 @@ Result<CrlRefresh> Authority::RefreshCrlIfDue(TimePoint now) {
         out.decommissioned.push_back(rec.name);
         continue;
       }
+    }
+    // RFC 6960 §4.2.2.2: the delegated responder is renewed here too, so OCSP answers rarely
+    // have to issue one. A failure leaves the intermediate signing its answers itself.
+    if (auto responder = EnsureOcspResponder(ca, cas, now); !responder.ok()) {
+      log::Warn("cannot issue the OCSP responder; the intermediate signs its OCSP answers",
+                {{"ca", ca.record.name}, {"reason", responder.status().ToString()}});
+    } else {
+      if (responder->issued) out.ocsp_responders.push_back(responder->name);
+      if (responder->renew_at) note_due(*responder->renew_at);
     }
     // Re-sign in the last third of the CRL's lifetime, so relying parties that fetch late
     // still find a fresh one before nextUpdate.
@@ -171,7 +191,7 @@ Result<OcspStatus> Authority::LookupOcspStatus(const CaEntity& ca, const std::st
     // The root's certificates are the intermediates.
     ASSIGN_OR_RETURN(std::vector<CaEntity> cas, LoadCas(store_, cache_, false));
     for (const auto& c : cas) {
-      if (!c.IsRoot() && c.cert.SerialHex() == serial_hex) {
+      if (c.record.role == kRoleIntermediate && c.cert.SerialHex() == serial_hex) {
         st.status = OcspCertStatus::kGood;
         return st;
       }
@@ -194,7 +214,18 @@ Result<OcspAnswer> Authority::AnswerOcspRequest(const Bytes& request_der, TimePo
   }
   std::vector<OcspIssuer> issuers;
   for (const auto& ca : *cas) {
-    if (ca.Serving()) issuers.push_back({ca.record.id, ca.cert, *ca.key});
+    if (!ca.Serving()) continue;  // never an OCSP responder row
+    OcspIssuer issuer{ca.record.id, ca.cert, *ca.key};
+    // RFC 6960 §4.2.2.2: with delegation, the intermediate's responder signs (issued here
+    // when RefreshCrlIfDue has not yet); without one the CA signs itself, as before.
+    auto responder = EnsureOcspResponder(ca, *cas, now);
+    if (!responder.ok()) {
+      log::Warn("OCSP: no delegated responder; the CA signs itself",
+                {{"ca", ca.record.name}, {"reason", responder.status().ToString()}});
+    } else {
+      issuer.signer = std::move(responder->signer);
+    }
+    issuers.push_back(std::move(issuer));
   }
   OcspStatusLookup lookup = [&](const OcspIssuer& issuer,
                                 const std::string& serial_hex) -> Result<OcspStatus> {

@@ -184,6 +184,15 @@ Status ValidateSettings(const CaSettings& s) {
       return InvalidArgumentError("CA lifetimes must be at least 5m");
     }
   }
+  // The upper bound only binds when responders are issued, so a short intermediate_lifetime
+  // (tests, labs) stays valid with the default responder lifetime.
+  if (s.ocsp_responder_lifetime < std::chrono::hours(1) ||
+      (s.ocsp_delegated && s.ocsp_responder_lifetime > s.intermediate_lifetime)) {
+    return InvalidArgumentError(
+        "ca.ocsp_responder_lifetime must be between 1h and "
+        "ca.intermediate_lifetime (" +
+        FormatDuration(s.intermediate_lifetime) + ")");
+  }
   RETURN_IF_ERROR(ValidateNameConstraints(s.name_constraints).WithContext("ca.name_constraints"));
   if (s.profiles.empty()) return InvalidArgumentError("the CA has no issuance profile");
   for (size_t i = 0; i < s.profiles.size(); ++i) {

@@ -91,6 +91,12 @@ struct CaSettings {
   // The root's CRL is signed rarely (an offline root only when its key is brought back).
   seconds root_crl_lifetime{std::chrono::hours(24 * 365)};
   seconds ocsp_lifetime{std::chrono::hours(4)};  // OCSP nextUpdate - thisUpdate
+  // RFC 6960 §4.2.2.2: OCSP answers about an intermediate's certificates are signed by a
+  // responder certificate it issued (id-kp-OCSPSigning, id-pkix-ocsp-nocheck) instead of its
+  // own key; each lives ocsp_responder_lifetime (1h .. intermediate_lifetime) and is replaced
+  // when a third of it remains.
+  bool ocsp_delegated = false;
+  seconds ocsp_responder_lifetime{std::chrono::hours(24 * 7)};
   NameConstraints name_constraints;
   ConstraintTarget constraint_target = ConstraintTarget::kIntermediate;
   std::vector<Profile> profiles = DefaultProfiles();

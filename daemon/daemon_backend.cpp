@@ -220,6 +220,16 @@ Result<web::PinSetView> DaemonBackend::GetPins(std::string_view name) {
   return m->Pins(name);
 }
 
+Result<web::ManagedCertificateView> DaemonBackend::AddManaged(const nlohmann::json& body) {
+  if (!catalog_.add) return UnimplementedError("this daemon cannot add certificates");
+  return catalog_.add(body);
+}
+
+Status DaemonBackend::RemoveManaged(std::string_view name) {
+  if (!catalog_.remove) return UnimplementedError("this daemon cannot remove certificates");
+  return catalog_.remove(std::string(name));
+}
+
 Status DaemonBackend::EmergencyRotatePins(std::string_view name) {
   ASSIGN_OR_RETURN(lifecycle::Manager * m, RequireManager());
   RETURN_IF_ERROR(m->EmergencyRotatePins(name));

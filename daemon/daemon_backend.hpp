@@ -47,6 +47,15 @@ class DaemonBackend final : public web::Backend {
   Result<web::PinSetView> GetPins(std::string_view name) override;
   Status CheckConsumerAccess(const web::Identity& who, std::string_view name) override;
   Status EmergencyRotatePins(std::string_view name) override;
+  Result<web::ManagedCertificateView> AddManaged(const nlohmann::json& body) override;
+  Status RemoveManaged(std::string_view name) override;
+
+  // Where API-added certificates go (serve: certificates.d/ in the state dir + reconfigure).
+  struct Catalog {
+    std::function<Result<web::ManagedCertificateView>(const nlohmann::json&)> add;
+    std::function<Status(const std::string&)> remove;
+  };
+  void SetCatalog(Catalog catalog) { catalog_ = std::move(catalog); }
   Result<web::BundleView> WaitForBundle(const web::Identity& who, std::string_view name,
                                         std::string_view known_serial,
                                         std::chrono::seconds wait) override;
@@ -71,6 +80,7 @@ class DaemonBackend final : public web::Backend {
   std::string trust_domain_;
   ca::Authority* authority_ = nullptr;
   lifecycle::Manager* manager_ = nullptr;
+  Catalog catalog_;
 };
 
 }  // namespace ck::daemon

@@ -160,6 +160,30 @@ CREATE INDEX certificates_by_serial ON certificates(serial_hex);
     R"sql(
 ALTER TABLE acme_orders ADD COLUMN key_id INTEGER REFERENCES private_keys(id) ON DELETE SET NULL;
 )sql",
+    // v6: a third CA role, the delegated OCSP responder (RFC 6960 §4.2.2.2). SQLite cannot
+    // alter a CHECK constraint, so `ca` is rebuilt (https://sqlite.org/lang_altertable.html,
+    // "making other kinds of table schema changes"): same columns, ids kept, so the rows of
+    // ca_revocations and ca_crls still name their CA. MigrateDb runs steps with foreign keys
+    // off and checks them before the commit: with them on, DROP TABLE would count every
+    // revocation and CRL row as orphaned (deferred or not) and the commit would fail.
+    // `ca_by_key` is the only index on `ca` (v1); no trigger or view names it.
+    R"sql(
+CREATE TABLE ca_new (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('root', 'intermediate', 'ocsp-responder')),
+  cert_pem TEXT NOT NULL,
+  key_id INTEGER REFERENCES private_keys(id),
+  status TEXT NOT NULL,
+  not_after INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO ca_new (id, name, role, cert_pem, key_id, status, not_after, created_at)
+  SELECT id, name, role, cert_pem, key_id, status, not_after, created_at FROM ca;
+DROP TABLE ca;
+ALTER TABLE ca_new RENAME TO ca;
+CREATE INDEX ca_by_key ON ca(key_id);
+)sql",
 };
 
 }  // namespace
@@ -180,21 +204,43 @@ Status MigrateDb(sqlite3* db, const std::string& path, int target) {
         ", but this certkeeper supports up to version " + std::to_string(target) +
         "; run a newer certkeeper or restore a backup made by this version");
   }
-  for (int next = version + 1; next <= target; ++next) {
+  if (version == target) return OkStatus();
+  // Steps that rebuild a table (v6) must run with foreign keys off: the pragma is a no-op
+  // inside a transaction, so it is switched here, for every step, and restored afterwards.
+  // Each step proves before its commit that no reference dangles.
+  ASSIGN_OR_RETURN(int64_t foreign_keys, sqlite::QueryInt(db, "PRAGMA foreign_keys"));
+  if (foreign_keys != 0) {
+    RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA foreign_keys = OFF", "migrate " + path));
+  }
+  Status s = OkStatus();
+  for (int next = version + 1; next <= target && s.ok(); ++next) {
     std::string what = "migrate " + path + " to schema version " + std::to_string(next);
-    RETURN_IF_ERROR(sqlite::Exec(db, "BEGIN IMMEDIATE", what));
-    Status s = sqlite::Exec(db, kMigrations[next - 1], what);
+    s = sqlite::Exec(db, "BEGIN IMMEDIATE", what);
+    if (!s.ok()) break;
+    s = sqlite::Exec(db, kMigrations[next - 1], what);
+    if (s.ok()) {
+      auto dangling = sqlite::QueryInt(db, "SELECT count(*) FROM pragma_foreign_key_check");
+      if (!dangling.ok()) {
+        s = dangling.status();
+      } else if (*dangling != 0) {
+        s = DataLossError(what + ": " + std::to_string(*dangling) +
+                          " row(s) would refer to missing rows");
+      }
+    }
     if (s.ok()) {
       std::string set = "PRAGMA user_version = " + std::to_string(next);
       s = sqlite::Exec(db, set.c_str(), what);
     }
     if (s.ok()) s = sqlite::Exec(db, "COMMIT", what);
-    if (!s.ok()) {
-      if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return s;
+    if (!s.ok() && !sqlite3_get_autocommit(db)) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     }
   }
-  return OkStatus();
+  if (foreign_keys != 0) {
+    Status restored = sqlite::Exec(db, "PRAGMA foreign_keys = ON", "migrate " + path);
+    if (s.ok()) s = restored;
+  }
+  return s;
 }
 
 Status MigrateFileTo(const std::string& path, int version) {

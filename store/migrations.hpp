@@ -6,6 +6,8 @@
 //   v2  events (append-only: triggers abort UPDATE/DELETE) and pin_sets
 //   v3  api_tokens, an index on certificates.not_after, consumers.last_verified_at/last_result
 //   v4  ca_revocations (append-only), ca_crls, an index on certificates.serial_hex
+//   v5  acme_orders.key_id
+//   v6  ca.role may be 'ocsp-responder' (the table is rebuilt; ids and references kept)
 //
 // Never edit a released step: append a new one and bump kCurrentSchemaVersion.
 #pragma once
@@ -16,7 +18,7 @@
 
 namespace ck::store {
 
-inline constexpr int kCurrentSchemaVersion = 5;
+inline constexpr int kCurrentSchemaVersion = 6;
 
 // Test hook (and a tool for migration tests of future versions): creates `path` if needed and
 // migrates it to exactly `version` (0 <= version <= kCurrentSchemaVersion). FailedPrecondition

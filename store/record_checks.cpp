@@ -68,7 +68,7 @@ Status CheckAcmeOrder(const AcmeOrderRecord& o) {
 Status CheckCa(const CaRecord& c) {
   RETURN_IF_ERROR(Required("CA", "name", c.name));
   const std::string rec = "CA '" + c.name + "'";
-  RETURN_IF_ERROR(OneOf(rec, "role", c.role, {"root", "intermediate"}));
+  RETURN_IF_ERROR(OneOf(rec, "role", c.role, {"root", "intermediate", "ocsp-responder"}));
   RETURN_IF_ERROR(Required(rec, "cert_pem", c.cert_pem));
   return Required(rec, "status", c.status);
 }

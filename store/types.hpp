@@ -80,7 +80,7 @@ struct AcmeOrderRecord {
 struct CaRecord {
   int64_t id = 0;
   std::string name;  // unique
-  std::string role;  // "root" | "intermediate"
+  std::string role;  // "root" | "intermediate" | "ocsp-responder" (RFC 6960 §4.2.2.2)
   std::string cert_pem;
   std::optional<int64_t> key_id;  // empty for an offline root
   std::string status;             // e.g. "active", "retired"

@@ -137,6 +137,8 @@ void AdminServer::RegisterRoutes() {
   // Lifecycle. Names are checked by the handlers; the patterns only split the path.
   server_->Get("/v1/managed", authed(Permission::kRead, HandleListManaged));
   server_->Get(R"(/v1/managed/([^/]+))", authed(Permission::kRead, HandleGetManaged));
+  server_->Post("/v1/managed", authed(Permission::kAdminister, HandleAddManaged));
+  server_->Delete(R"(/v1/managed/([^/]+))", authed(Permission::kAdminister, HandleRemoveManaged));
   server_->Post(R"(/v1/managed/([^/]+)/renew)", authed(Permission::kIssue, HandleRenewManaged));
   server_->Get("/v1/status", authed(Permission::kRead, HandleDaemonStatus));
   server_->Get("/v1/events", authed(Permission::kRead, HandleListEvents));

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -129,6 +130,18 @@ class Backend {
   virtual Result<DaemonStatusView> DaemonStatus() { return NoLifecycle(); }
   // NotFound when the certificate has no pin policy.
   virtual Result<PinSetView> GetPins(std::string_view name) {
+    (void)name;
+    return NoLifecycle();
+  }
+  // Adds a managed certificate (the API's JSON form of a [[certificate]] table); it is issued
+  // and deployed at once. InvalidArgument naming the key; AlreadyExists.
+  virtual Result<ManagedCertificateView> AddManaged(const nlohmann::json& body) {
+    (void)body;
+    return NoLifecycle();
+  }
+  // Removes a certificate added through the API (history stays in the store). NotFound;
+  // FailedPrecondition for one declared in the config file.
+  virtual Status RemoveManaged(std::string_view name) {
     (void)name;
     return NoLifecycle();
   }

@@ -167,6 +167,26 @@ HttpResponse HandleGetPins(const HttpRequest& request, const Identity& who, Back
   return Json(200, ToJson(*pins));
 }
 
+HttpResponse HandleAddManaged(const HttpRequest& request, const Identity& who, Backend& backend) {
+  auto body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return ProblemResponse(InvalidArgumentError("request body must be a JSON object"));
+  }
+  auto added = backend.AddManaged(body);
+  if (!added.ok()) return ProblemResponse(added.status());
+  log::Info("managed certificate added via API", {{"by", who.ToString()}, {"name", added->name}});
+  return Json(201, ToJson(*added));
+}
+
+HttpResponse HandleRemoveManaged(const HttpRequest& request, const Identity& who,
+                                 Backend& backend) {
+  auto name = NameFromPath(request, "/v1/managed/");
+  if (!name.ok()) return ProblemResponse(name.status());
+  if (Status s = backend.RemoveManaged(*name); !s.ok()) return ProblemResponse(s);
+  log::Info("managed certificate removed via API", {{"by", who.ToString()}, {"name", *name}});
+  return Json(200, {{"name", *name}, {"message", "no longer managed; its history is kept"}});
+}
+
 HttpResponse HandleEmergencyRotatePins(const HttpRequest& request, const Identity& who,
                                        Backend& backend) {
   const std::string suffix = "/emergency-rotate";

@@ -48,6 +48,10 @@ HttpResponse HandleRenewManaged(const HttpRequest& request, const Identity& who,
 HttpResponse HandleDaemonStatus(const HttpRequest& request, const Identity& who, Backend& backend);
 // GET /v1/pins/{name}: readers, and consumers the backend allows for this certificate.
 HttpResponse HandleGetPins(const HttpRequest& request, const Identity& who, Backend& backend);
+// POST /v1/managed (JSON [[certificate]]) and DELETE /v1/managed/{name}; admin only, since
+// deploy targets can run commands.
+HttpResponse HandleAddManaged(const HttpRequest& request, const Identity& who, Backend& backend);
+HttpResponse HandleRemoveManaged(const HttpRequest& request, const Identity& who, Backend& backend);
 // POST /v1/pins/{name}/emergency-rotate: key compromise; admin only.
 HttpResponse HandleEmergencyRotatePins(const HttpRequest& request, const Identity& who,
                                        Backend& backend);

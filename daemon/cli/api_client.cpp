@@ -331,6 +331,16 @@ Result<nlohmann::json> ApiClient::PostJson(std::string_view path, const nlohmann
   return j;
 }
 
+Result<nlohmann::json> ApiClient::DeleteJson(std::string_view path) {
+  ASSIGN_OR_RETURN(ApiResponse r, Send("DELETE", path));
+  if (r.status < 200 || r.status > 299) return StatusFromResponse(r);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) {
+    return DataLossError("DELETE " + std::string(path) + ": the server's answer is not JSON");
+  }
+  return j;
+}
+
 std::string UrlEncode(std::string_view text) {
   std::string out;
   for (unsigned char ch : text) {

@@ -69,6 +69,7 @@ class ApiClient {
   // Send + status check: 2xx bodies parsed as JSON; problems mapped by StatusFromResponse.
   Result<nlohmann::json> GetJson(std::string_view path);
   Result<nlohmann::json> PostJson(std::string_view path, const nlohmann::json& body);
+  Result<nlohmann::json> DeleteJson(std::string_view path);
 
   // The Status for a non-2xx response: the problem's detail as the message; 401/403 →
   // PermissionDenied, 404 → NotFound, 400/413 → InvalidArgument, 409 → AlreadyExists,

@@ -351,13 +351,13 @@ int RunLs(const CommandEnv& env, const CaFlags& f) {
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("%-24s %-13s %-15s %-8s %-21s %s\n", "CA", "ROLE", "STATUS", "KEY", "NOT AFTER",
+  std::printf("%-24s %-14s %-15s %-8s %-21s %s\n", "CA", "ROLE", "STATUS", "KEY", "NOT AFTER",
               "CRL");
   for (const auto& v : *cas) {
     std::string crl = v.crl ? "#" + std::to_string(v.crl->crl_number) + " until " +
                                   FormatRfc3339(v.crl->next_update)
                             : "-";
-    std::printf("%-24s %-13s %-15s %-8s %-21s %s\n", v.record.name.c_str(), v.record.role.c_str(),
+    std::printf("%-24s %-14s %-15s %-8s %-21s %s\n", v.record.name.c_str(), v.record.role.c_str(),
                 v.record.status.c_str(), v.key_online ? "online" : "offline",
                 FormatRfc3339(v.info.not_after).c_str(), crl.c_str());
   }

@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "daemon/lifecycle/added_certificates.hpp"
 
 namespace ck::cli {
 namespace {
@@ -51,6 +53,13 @@ Result<Context> LoadContext(const GlobalOptions& global, bool dev) {
     state_dir = dev ? ".certkeeper-dev" : std::string(config::kDefaultStateDir);
   }
   ctx.state_dir = Absolute(state_dir);
+  // Certificates added through the API/CLI (certificates.d/ in the state dir).
+  std::string main_text;
+  if (ctx.config_from_file) {
+    ASSIGN_OR_RETURN(main_text, ReadFile(ctx.config.source_path));
+  }
+  RETURN_IF_ERROR(lifecycle::MergeAddedCertificates(ctx.config, main_text, ctx.state_dir));
+  ctx.main_config_text = std::move(main_text);
   return ctx;
 }
 

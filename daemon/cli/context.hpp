@@ -15,6 +15,9 @@ struct Context {
   bool config_from_file = false;  // false: built-in defaults (no file at the default path)
   std::string state_dir;
   bool dev = false;
+  // The main config file's text ("" for built-in defaults): certificates added through the
+  // API are validated as if appended to it.
+  std::string main_config_text;
 
   std::string DatabasePath() const { return state_dir + "/certkeeper.db"; }
   std::string DevMasterKeyPath() const { return state_dir + "/master.key"; }

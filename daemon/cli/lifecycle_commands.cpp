@@ -25,6 +25,9 @@ struct LifecycleFlags {
   bool json = false;
   bool force = false;
   bool emergency_rotate = false;
+  // `add`
+  std::vector<std::string> domains, uris, deploy_json;
+  std::string issuer, solver, key, key_policy, lifetime, deploy_dir;
   std::string name;
   std::string format = "table";
   std::string certificate;
@@ -237,6 +240,54 @@ int RunRenew(const CommandEnv& env, const LifecycleFlags& flags) {
   return kExitOk;
 }
 
+int RunAdd(const CommandEnv& env, const LifecycleFlags& flags) {
+  // The JSON form of a [[certificate]] table; the daemon validates it like the config file.
+  json body = {{"name", flags.name}, {"domains", flags.domains}, {"issuer", flags.issuer}};
+  if (!flags.uris.empty()) body["uris"] = flags.uris;
+  if (!flags.solver.empty()) body["solver"] = flags.solver;
+  if (!flags.key.empty()) body["key"] = flags.key;
+  if (!flags.key_policy.empty()) body["key_policy"] = flags.key_policy;
+  if (!flags.lifetime.empty()) body["lifetime"] = flags.lifetime;
+  json deploy = json::array();
+  if (!flags.deploy_dir.empty()) deploy.push_back({{"type", "files"}, {"dir", flags.deploy_dir}});
+  for (const auto& text : flags.deploy_json) {
+    json target = json::parse(text, nullptr, false);
+    if (!target.is_object()) {
+      return ReportError(
+          InvalidArgumentError("--deploy must be a JSON object, e.g. "
+                               "'{\"type\":\"nginx\",\"conf\":\"/etc/nginx/"
+                               "nginx.conf\"}'"));
+    }
+    deploy.push_back(std::move(target));
+  }
+  if (!deploy.empty()) body["deploy"] = deploy;
+  auto client = Connect(env, flags);
+  if (!client.ok()) return ReportError(client.status());
+  auto added = client->PostJson("/v1/managed", body);
+  if (!added.ok()) return ReportError(added.status());
+  if (flags.json) {
+    PrintJson(*added);
+    return kExitOk;
+  }
+  std::printf("added '%s' (%s); the daemon issues and deploys it now — see `certkeeper ls`\n",
+              flags.name.c_str(), flags.issuer.c_str());
+  return kExitOk;
+}
+
+int RunRemove(const CommandEnv& env, const LifecycleFlags& flags) {
+  auto client = Connect(env, flags);
+  if (!client.ok()) return ReportError(client.status());
+  auto removed = client->DeleteJson("/v1/managed/" + UrlEncode(flags.name));
+  if (!removed.ok()) return ReportError(removed.status());
+  if (flags.json) {
+    PrintJson(*removed);
+    return kExitOk;
+  }
+  std::printf("'%s' is no longer managed (its certificates and history stay in the store)\n",
+              flags.name.c_str());
+  return kExitOk;
+}
+
 int RunPins(const CommandEnv& env, const LifecycleFlags& flags) {
   const std::string format = flags.json ? "json" : flags.format;
   auto client = Connect(env, flags);
@@ -338,6 +389,28 @@ void RegisterLifecycleCommands(CLI::App& app, CommandEnv& env) {
   renew->add_option("NAME", flags->name, "Managed certificate name")->required();
   renew->add_flag("--force", flags->force, "Renew even when the certificate is not due");
   renew->callback([&env, flags] { env.exit_code = RunRenew(env, *flags); });
+
+  CLI::App* add = Command(
+      app, "add", "Manage one more certificate (kept in the state dir's certificates.d/)", *flags);
+  add->add_option("NAME", flags->name, "Certificate name ([a-z0-9][a-z0-9._-]*)")->required();
+  add->add_option("-d,--domain", flags->domains, "DNS name or IP address (repeat)")->required();
+  add->add_option("--uri", flags->uris, "URI SAN, e.g. spiffe://td/svc (internal CA only)");
+  add->add_option("--issuer", flags->issuer, "acme:ACCOUNT or ca:PROFILE")->required();
+  add->add_option("--solver", flags->solver, "http-01 (default), tls-alpn-01, dns-01 (ACME)");
+  add->add_option("--key-type", flags->key, "Key type, e.g. ecdsa-p256 (default), rsa-2048");
+  add->add_option("--key-policy", flags->key_policy, "new (default) or reuse");
+  add->add_option("--lifetime", flags->lifetime, "Internal CA only, e.g. 24h");
+  add->add_option("--deploy-dir", flags->deploy_dir,
+                  "Files target: DIR/live/NAME/{cert,chain,fullchain,privkey}.pem");
+  add->add_option("--deploy", flags->deploy_json,
+                  "Any deploy target as JSON (repeat), e.g. "
+                  "'{\"type\":\"haproxy\",\"socket\":\"/run/haproxy/admin.sock\","
+                  "\"cert_path\":\"/etc/haproxy/certs/web.pem\"}'");
+  add->callback([&env, flags] { env.exit_code = RunAdd(env, *flags); });
+
+  CLI::App* remove = Command(app, "remove", "Stop managing a certificate added with `add`", *flags);
+  remove->add_option("NAME", flags->name, "Certificate name")->required();
+  remove->callback([&env, flags] { env.exit_code = RunRemove(env, *flags); });
 
   CLI::App* pins =
       Command(app, "pins", "A certificate's SPKI pin set and ready-to-paste forms", *flags);

@@ -2,8 +2,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "ca/authority.hpp"
@@ -14,6 +17,7 @@
 #include "daemon/cli/context.hpp"
 #include "daemon/daemon_backend.hpp"
 #include "daemon/deploy/deployer.hpp"
+#include "daemon/lifecycle/added_certificates.hpp"
 #include "daemon/lifecycle/declared_targets.hpp"
 #include "daemon/lifecycle/issuer_registry.hpp"
 #include "daemon/lifecycle/manager.hpp"
@@ -122,6 +126,7 @@ void Reload(const CommandEnv& env, Context& ctx, lifecycle::IssuerRegistry& issu
   }
   ctx.config.acme = fresh->config.acme;
   ctx.config.certificates = fresh->config.certificates;
+  ctx.main_config_text = fresh->main_config_text;
   if (Status s = ApplyLogging(env.global, ctx.config); !s.ok()) {
     log::Error("reload: logging settings rejected", {{"reason", s.message()}});
   }
@@ -188,6 +193,37 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     return ReportError(s);
   }
   backend.SetManager(&manager);
+  // Certificates added and removed through the API: certificates.d/ in the state dir, then
+  // the manager is reconfigured (serialized with SIGHUP reloads by config_mu).
+  std::mutex config_mu;
+  daemon::DaemonBackend::Catalog catalog;
+  catalog.add = [&](const nlohmann::json& body) -> Result<web::ManagedCertificateView> {
+    std::lock_guard lock(config_mu);
+    ASSIGN_OR_RETURN(
+        config::Config merged,
+        lifecycle::AddCertificate(ctx->config, ctx->main_config_text, ctx->state_dir, body));
+    const std::string name = merged.certificates.back().name;
+    Status checked = config::CheckReferencedFiles(merged);
+    if (checked.ok()) checked = lifecycle::ValidateDeployTargets(merged);
+    if (checked.ok()) checked = manager.Configure(merged.certificates);
+    if (!checked.ok()) {
+      (void)lifecycle::RemoveAddedCertificate(merged, ctx->state_dir, name);
+      return checked;
+    }
+    ctx->config.certificates = merged.certificates;
+    clock.Interrupt();  // issue it now
+    return manager.Get(name);
+  };
+  catalog.remove = [&](const std::string& name) -> Status {
+    std::lock_guard lock(config_mu);
+    RETURN_IF_ERROR(lifecycle::RemoveAddedCertificate(ctx->config, ctx->state_dir, name));
+    auto& certs = ctx->config.certificates;
+    certs.erase(
+        std::remove_if(certs.begin(), certs.end(), [&](const auto& c) { return c.name == name; }),
+        certs.end());
+    return manager.Configure(certs);
+  };
+  backend.SetCatalog(std::move(catalog));
   web::AdminServerOptions server_options;
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;
@@ -252,7 +288,10 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     daemon::SignalEvent ev = daemon::WaitForSignal();
     if (ev == daemon::SignalEvent::kReload) {
       (void)daemon::NotifySystemd("RELOADING=1");
-      Reload(env, *ctx, issuers, manager);
+      {
+        std::lock_guard lock(config_mu);
+        Reload(env, *ctx, issuers, manager);
+      }
       clock.Interrupt();
       (void)daemon::NotifySystemd("READY=1");
       continue;

@@ -277,7 +277,8 @@ Status ParseCaTable(std::string_view source, const toml::node& node, ca::CaSetti
       source, *t, "ca",
       {"organization", "trust_domain", "crl_url", "ocsp_url", "ca_issuers_url", "root_key_type",
        "intermediate_key_type", "root_lifetime", "intermediate_lifetime", "crl_lifetime",
-       "root_crl_lifetime", "ocsp_lifetime", "name_constraints", "profiles"}));
+       "root_crl_lifetime", "ocsp_lifetime", "ocsp_delegated", "ocsp_responder_lifetime",
+       "name_constraints", "profiles"}));
   auto text = [](std::string_view v) -> Result<std::string> { return std::string(v); };
   auto url = [](std::string_view v) -> Result<std::string> {
     RETURN_IF_ERROR(ca::ValidateCaUrl(v));
@@ -301,8 +302,12 @@ Status ParseCaTable(std::string_view source, const toml::node& node, ca::CaSetti
                              std::pair{"intermediate_lifetime", &out.intermediate_lifetime},
                              std::pair{"crl_lifetime", &out.crl_lifetime},
                              std::pair{"root_crl_lifetime", &out.root_crl_lifetime},
-                             std::pair{"ocsp_lifetime", &out.ocsp_lifetime}}) {
+                             std::pair{"ocsp_lifetime", &out.ocsp_lifetime},
+                             std::pair{"ocsp_responder_lifetime", &out.ocsp_responder_lifetime}}) {
     RETURN_IF_ERROR(ReadParsed(source, *t, "ca", name, *field, ParseDuration));
+  }
+  if (const toml::node* n = t->get("ocsp_delegated")) {
+    ASSIGN_OR_RETURN(out.ocsp_delegated, GetBool(source, *n, "ca.ocsp_delegated"));
   }
   if (const toml::node* n = t->get("name_constraints")) {
     const toml::table* nt = n->as_table();

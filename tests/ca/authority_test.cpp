@@ -291,7 +291,7 @@ TEST_F(AuthorityTest, BadRequestsAreRefusedAndWriteNothing) {
        "common name 'Alice Smith'"},
       {"over max lifetime", sign(good, "server", hours(25)), StatusCode::kInvalidArgument,
        "requested lifetime 1d1h exceeds the maximum of profile 'server' (1d)"},
-      {"under min lifetime", sign(good, "server", seconds(60)), StatusCode::kInvalidArgument,
+      {"under min lifetime", sign(good, "server", seconds(30)), StatusCode::kInvalidArgument,
        "below the minimum"},
       {"unknown profile", sign(good, "nope", {}), StatusCode::kNotFound, "no issuance profile"},
   };

@@ -206,5 +206,40 @@ TEST_F(OcspResponderTest, RequestsMixingCasAreUnauthorized) {
   EXPECT_NE(answer.detail.find("different CAs"), std::string::npos);
 }
 
+// RFC 6960 §4.2.2.2: a delegated responder signs; its certificate and its issuer's travel in
+// `certs`; the responder ID is its key hash; nextUpdate stops at its notAfter.
+TEST_F(OcspResponderTest, DelegatedSignerSignsAndTravelsWithItsIssuer) {
+  CertSpec spec;
+  spec.common_name = "responder";
+  spec.ekus = {"OCSPSigning"};
+  spec.not_after = now_ + std::chrono::minutes(30);
+  auto responder = inter_->Issue(spec);
+  ASSERT_OK(responder);
+  issuers_[0].signer = OcspSigner{responder->cert, responder->key};
+  OcspAnswer answer = Answer(Request({&leaves_[0].cert, &leaves_[1].cert}, /*nonce=*/true));
+  ASSERT_EQ(answer.status, OcspResponseStatus::kSuccessful) << answer.detail;
+  OcspBasicRespPtr basic = Verify(answer);  // trusting only the root
+  ASSERT_TRUE(basic);
+  X509* signer = nullptr;
+  ASSERT_EQ(OCSP_resp_get0_signer(basic.get(), &signer, nullptr), 1);
+  EXPECT_EQ(X509_cmp(signer, responder->cert.get()), 0);
+  const STACK_OF(X509)* certs = OCSP_resp_get0_certs(basic.get());
+  ASSERT_EQ(sk_X509_num(certs), 2);
+  EXPECT_EQ(X509_cmp(sk_X509_value(certs, 1), inter_->cert().get()), 0);
+  const ASN1_OCTET_STRING* key_hash = nullptr;
+  const X509_NAME* by_name = nullptr;
+  ASSERT_EQ(OCSP_resp_get0_id(basic.get(), &key_hash, &by_name), 1);
+  EXPECT_NE(key_hash, nullptr);
+  EXPECT_EQ(OCSP_check_nonce(last_request_.get(), basic.get()), 1);
+  OcspCertIdPtr id(OCSP_cert_to_id(EVP_sha1(), leaves_[1].cert.get(), inter_->cert().get()));
+  int status = -1, reason = -1;
+  ASN1_GENERALIZEDTIME *rev = nullptr, *thisupd = nullptr, *nextupd = nullptr;
+  ASSERT_EQ(
+      OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &rev, &thisupd, &nextupd), 1);
+  EXPECT_EQ(status, V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+  EXPECT_EQ(*pki::Asn1TimeToTimePoint(nextupd), responder->cert.NotAfter());
+}
+
 }  // namespace
 }  // namespace ck::ca

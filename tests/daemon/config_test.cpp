@@ -212,6 +212,38 @@ TEST(ConfigTest, CaErrorsNameLineAndKey) {
   }
 }
 
+// RFC 6960 §4.2.2.2 delegated OCSP responders: off by default, a bool and a duration.
+TEST(ConfigTest, CaDelegatedOcspResponder) {
+  auto defaults = ParseConfig("[ca]\n", "c.toml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_FALSE(defaults->ca.ocsp_delegated);
+  EXPECT_EQ(defaults->ca.ocsp_responder_lifetime, std::chrono::hours(24 * 7));
+
+  auto cfg =
+      ParseConfig("[ca]\nocsp_delegated = true\nocsp_responder_lifetime = \"2d\"\n", "c.toml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  EXPECT_TRUE(cfg->ca.ocsp_delegated);
+  EXPECT_EQ(cfg->ca.ocsp_responder_lifetime, std::chrono::hours(48));
+
+  const BadCase cases[] = {
+      {"[ca]\nocsp_delegated = \"yes\"\n", "c.toml:2: ca.ocsp_delegated: expected true or false"},
+      {"[ca]\nocsp_responder_lifetime = 7\n", "c.toml:2: ca.ocsp_responder_lifetime:"},
+      {"[ca]\nocsp_responder_lifetime = \"30m\"\n",
+       "c.toml:1: ca: ca.ocsp_responder_lifetime must be between 1h and"},
+      {"[ca]\nocsp_delegated = true\nintermediate_lifetime = \"3d\"\n",
+       "c.toml:1: ca: ca.ocsp_responder_lifetime must be between 1h and "
+       "ca.intermediate_lifetime (3d)"},
+      {"[ca]\nocsp_delegate = true\n", "did you mean 'ocsp_delegated'?"},
+  };
+  for (const auto& c : cases) {
+    auto bad = ParseConfig(c.toml, "c.toml");
+    ASSERT_FALSE(bad.ok()) << c.toml;
+    EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(bad.status().message().find(c.expected), std::string::npos)
+        << "got: " << bad.status().message() << "\nwant: " << c.expected;
+  }
+}
+
 TEST(ConfigTest, MissingFileIsNotFound) {
   auto cfg = LoadConfigFile("/nonexistent/certkeeper.toml");
   EXPECT_EQ(cfg.status().code(), StatusCode::kNotFound);

@@ -178,5 +178,75 @@ TEST_F(CaOpenSslTest, OcspResponsesReadByOpenSsl) {
   EXPECT_NE(o.find(inter_pem_ + ": good"), std::string::npos) << o;
 }
 
+// RFC 6960 §4.2.2.2: with ocsp_delegated, answers are signed by a responder certificate the
+// intermediate issued; `openssl ocsp` trusting only the root accepts them (the response
+// carries the responder and the intermediate) and sees the responder's profile.
+TEST_F(CaOpenSslTest, DelegatedOcspResponderAcceptedByOpenSsl) {
+  // The same CA (and store), now with delegation switched on.
+  CaSettings settings = E2eSettings();
+  settings.ocsp_delegated = true;
+  authority_ = std::make_unique<Authority>(*store_, settings);
+  pki::SanRequest sans;
+  sans.dns_names = {"a.svc.internal"};
+  Files g = Write("dgood", Issue("server", sans, Now()));
+  Issued bad = Issue("server", sans, Now());
+  Files b = Write("dbad", bad);
+  ASSERT_OK(authority_->Revoke(bad.serial_hex, RevocationReason::kKeyCompromise, Now()));
+
+  auto ask = [&](const std::string& cert, const std::string& name) {
+    const std::string req = dir_.Path(name + ".req"), resp = dir_.Path(name + ".resp");
+    auto [rc, out] = OpenSsl({"ocsp", "-issuer", inter_pem_, "-cert", cert, "-reqout", req});
+    EXPECT_EQ(rc, 0) << out;
+    auto answer = authority_->RespondOcsp(ToBytes(dir_.ReadFile(name + ".req")), Now());
+    EXPECT_OK(answer);
+    dir_.WriteFile(name + ".resp", ToString(answer.value_or(Bytes{})));
+    std::tie(rc, out) =
+        OpenSsl({"ocsp", "-reqin", req, "-respin", resp, "-CAfile", root_pem_, "-resp_text"});
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+    EXPECT_NE(out.find("OCSP Nonce"), std::string::npos) << out;
+    // Responder ID by key, and the responder's certificate in the response.
+    EXPECT_NE(out.find("Responder Id: "), std::string::npos) << out;
+    EXPECT_EQ(out.find("Responder Id: O="), std::string::npos) << out;  // not byName
+    EXPECT_NE(out.find("Subject: O=certkeeper, CN=certkeeper OCSP responder intermediate-"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("OCSP Signing"), std::string::npos) << out;
+    EXPECT_NE(out.find("OCSP No Check"), std::string::npos) << out;
+    std::tie(rc, out) = OpenSsl({"ocsp", "-issuer", inter_pem_, "-cert", cert, "-respin", resp,
+                                 "-CAfile", root_pem_, "-no_nonce"});
+    EXPECT_EQ(rc, 0) << out;
+    return out;
+  };
+  std::string out = ask(g.cert, "dgood");
+  EXPECT_NE(out.find(g.cert + ": good"), std::string::npos) << out;
+  {
+    // Trust is still needed: trusting some other certificate only, verification fails.
+    auto [rc, o] = OpenSsl({"ocsp", "-reqin", dir_.Path("dgood.req"), "-respin",
+                            dir_.Path("dgood.resp"), "-CAfile", g.cert, "-no_nonce"});
+    EXPECT_NE(o.find("Response Verify Failure"), std::string::npos) << o;
+  }
+  out = ask(b.cert, "dbad");
+  EXPECT_NE(out.find(b.cert + ": revoked"), std::string::npos) << out;
+  EXPECT_NE(out.find("Reason: keyCompromise"), std::string::npos) << out;
+
+  // The responder certificate itself, as `openssl x509` and `openssl verify` see it.
+  ASSERT_OK_AND_ASSIGN(std::vector<CaView> cas, authority_->ListCas());
+  std::string responder_pem;
+  for (const auto& v : cas) {
+    if (v.record.role == kRoleOcspResponder) responder_pem = v.record.cert_pem;
+  }
+  ASSERT_FALSE(responder_pem.empty());
+  const std::string responder = dir_.WriteFile("responder.pem", responder_pem);
+  auto [rc, text] = OpenSsl({"x509", "-in", responder, "-noout", "-text"});
+  ASSERT_EQ(rc, 0) << text;
+  EXPECT_NE(text.find("Digital Signature"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Certificate Sign"), std::string::npos) << text;
+  EXPECT_NE(text.find("CA:FALSE"), std::string::npos) << text;
+  std::tie(rc, text) = OpenSsl({"verify", "-CAfile", root_pem_, "-untrusted", inter_pem_,
+                                "-purpose", "ocsphelper", "-x509_strict", responder});
+  EXPECT_EQ(rc, 0) << text;
+}
+
 }  // namespace
 }  // namespace ck::ca::e2e

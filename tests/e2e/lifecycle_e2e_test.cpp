@@ -326,6 +326,48 @@ TEST_F(LifecycleE2E, AcmeCertificateForcedThroughTheCliReachesHaproxyWithoutRelo
   EXPECT_TRUE(found) << ls;
 }
 
+TEST_F(LifecycleE2E, CertificatesAddedThroughTheCliAreManagedAndPersist) {
+  WriteConfig("1h", nullptr);
+  StartDaemon();
+  if (HasFatalFailure()) return;
+  const std::string state = tmp_.Path("state");
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), binary_);
+    args.insert(args.end(), {"--state-dir", state});
+    return testing::RunCommand(args, {}, seconds(30));
+  };
+  auto [rc, out] = run({"add", "extra", "-d", "extra.test", "--issuer", "ca:server", "--lifetime",
+                        "2h", "--deploy-dir", certs_});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_FALSE(WaitDeployed("extra", seconds(30)).empty()) << Log();
+  ExpectLiveFilesMatch("extra");
+  EXPECT_EQ(::access((state + "/certificates.d/extra.toml").c_str(), R_OK), 0);
+
+  // Refused with the reason, nothing written: an issuer that does not exist, a duplicate, a
+  // certificate declared in the config file.
+  auto [bad_rc, bad] = run({"add", "other", "-d", "o.test", "--issuer", "ca:nope"});
+  EXPECT_NE(bad_rc, 0);
+  EXPECT_NE(bad.find("no internal CA profile 'nope'"), std::string::npos) << bad;
+  EXPECT_NE(::access((state + "/certificates.d/other.toml").c_str(), F_OK), 0);
+  auto [dup_rc, dup] = run({"add", "web", "-d", "w.test", "--issuer", "ca:server"});
+  EXPECT_NE(dup_rc, 0) << dup;
+  auto [cfg_rc, cfg] = run({"remove", "web"});
+  EXPECT_NE(cfg_rc, 0);
+  EXPECT_NE(cfg.find("certkeeper.toml"), std::string::npos) << cfg;
+
+  // Survives a restart (it lives in the state dir), then goes away on `remove`.
+  ASSERT_EQ(StopDaemon(SIGTERM), 0) << Log();
+  StartDaemon();
+  if (HasFatalFailure()) return;
+  EXPECT_FALSE(WaitDeployed("extra", seconds(30)).empty());
+  auto [rm_rc, rm] = run({"remove", "extra"});
+  EXPECT_EQ(rm_rc, 0) << rm;
+  auto [ls_rc, ls] = run({"ls", "--json"});
+  ASSERT_EQ(ls_rc, 0) << ls;
+  EXPECT_EQ(ls.find("\"extra\""), std::string::npos) << ls;
+  EXPECT_NE(ls.find("\"web\""), std::string::npos) << ls;
+}
+
 TEST_F(LifecycleE2E, SurvivesTwentyKillsDuringIssueRenewAndDeploy) {
   std::unique_ptr<testing::PebbleFixture> pebble;
   if (testing::PebbleFixture::Installed()) {

@@ -52,6 +52,10 @@ void InsertRowsAt(const std::string& db, int version, const MasterKey& key) {
           "(1690000000, 'web', 'issued', 'written at v2', '{}');"
           "INSERT INTO pin_sets (certificate_name, pin, key_id, state, publish_at) VALUES "
           "('web', 'pin=', 1, 'active', 1690000000);");
+  if (version < 4) return;
+  RawExec(db,
+          "INSERT INTO ca_revocations (ca_id, serial_hex, reason, revoked_at, not_after) "
+          "SELECT id, '0D', 4, 1690000000, 1790000000 FROM ca WHERE name = 'root';");
 }
 
 class MigrationTest : public ::testing::TestWithParam<int> {
@@ -106,6 +110,12 @@ TEST_P(MigrationTest, UpgradesFromEarlierVersionKeepingRows) {
     EXPECT_EQ(events[0].message, "written at v2");
     EXPECT_EQ(store->ListPins("web")->size(), 1u);
   }
+  if (from >= 4) {
+    // v6 rebuilt the `ca` table: the revocation still names the same CA.
+    CK_ASSERT_OK_AND_ASSIGN(CaRecord root, store->GetCaByName("root"));
+    CK_ASSERT_OK_AND_ASSIGN(RevocationRecord rev, store->GetRevocation(root.id, "0D"));
+    EXPECT_EQ(rev.reason, 4);
+  }
   // Everything added by later versions works on the upgraded database.
   CK_EXPECT_OK(store->AppendEvent({0, FromUnixSeconds(kT0), "", "upgraded", "", "{}"}));
   CK_EXPECT_OK(
@@ -118,6 +128,9 @@ TEST_P(MigrationTest, UpgradesFromEarlierVersionKeepingRows) {
   CK_EXPECT_OK(store->PutRevocation(
       {0, ca_id, "0A", 1, FromUnixSeconds(kT0), FromUnixSeconds(kT0 + 60), std::nullopt}));
   CK_EXPECT_OK(store->PutCrl({ca_id, 1, FromUnixSeconds(kT0), FromUnixSeconds(kT0 + 60), "PEM"}));
+  // v6: delegated OCSP responders.
+  CK_EXPECT_OK(store->PutCa({0, "ocsp-upgraded-ca-1", "ocsp-responder", "PEM", std::nullopt,
+                             "active", FromUnixSeconds(kT0), FromUnixSeconds(kT0)}));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryEarlierVersion, MigrationTest,
@@ -125,6 +138,82 @@ INSTANTIATE_TEST_SUITE_P(EveryEarlierVersion, MigrationTest,
                          [](const ::testing::TestParamInfo<int>& info) {
                            return "FromV" + std::to_string(info.param);
                          });
+
+// v6 rebuilds the `ca` table to allow the "ocsp-responder" role: CA ids survive, so the
+// revocations and CRLs written at v4/v5 still name their CA, and foreign keys still hold.
+TEST(MigrationV6Test, CaRebuildKeepsReferencesAndAcceptsOcspResponders) {
+  TempDir dir;
+  const std::string db = dir.File("v5.db");
+  const MasterKey key = FixedKey(0x11);
+  CK_ASSERT_OK(MigrateFileTo(db, 5));
+  RawExec(db,
+          "INSERT INTO ca (id, name, role, cert_pem, key_id, status, not_after, created_at) "
+          "VALUES (7, 'root-1', 'root', 'ROOT PEM', NULL, 'active', 2000000000, 1690000000),"
+          "(9, 'intermediate-1', 'intermediate', 'INTER PEM', NULL, 'active', 1900000000, "
+          "1690000000);"
+          "INSERT INTO ca_revocations (ca_id, serial_hex, reason, revoked_at, not_after) VALUES "
+          "(9, '0B', 1, 1700000000, 1800000000);"
+          "INSERT INTO ca_crls (ca_id, crl_number, this_update, next_update, crl_pem) VALUES "
+          "(9, 3, 1700000000, 1700086400, 'CRL PEM');");
+  // What v5 refused.
+  EXPECT_EQ(RawQueryInt(db, "SELECT count(*) FROM sqlite_master WHERE sql LIKE '%ocsp-responder%'"),
+            0);
+
+  CK_ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(db, key));
+  EXPECT_EQ(store->SchemaVersion().value_or(-1), 6);
+  CK_EXPECT_OK(store->CheckIntegrity());
+  EXPECT_EQ(RawQueryInt(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_EQ(RawQueryInt(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ca_by_key'"), 1);
+  EXPECT_EQ(RawQueryInt(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ca_new'"), 0);
+
+  // The revocation and the CRL still refer to their CA, by the same id.
+  CK_ASSERT_OK_AND_ASSIGN(CaRecord inter, store->GetCaByName("intermediate-1"));
+  EXPECT_EQ(inter.id, 9);
+  CK_ASSERT_OK_AND_ASSIGN(RevocationRecord rev, store->GetRevocation(inter.id, "0B"));
+  EXPECT_EQ(rev.revoked_at, FromUnixSeconds(1700000000));
+  CK_ASSERT_OK_AND_ASSIGN(CrlRecord crl, store->GetCrl(inter.id));
+  EXPECT_EQ(crl.crl_number, 3);
+  EXPECT_EQ(RawQueryText(db,
+                         "SELECT ca.name FROM ca_revocations JOIN ca ON ca.id = "
+                         "ca_revocations.ca_id WHERE serial_hex = '0B'"),
+            "intermediate-1");
+
+  // An "ocsp-responder" row round-trips.
+  CaRecord responder{0,
+                     "ocsp-intermediate-1-1",
+                     "ocsp-responder",
+                     "RESPONDER PEM",
+                     std::nullopt,
+                     "active",
+                     FromUnixSeconds(1700600000),
+                     FromUnixSeconds(1700000000)};
+  CK_ASSERT_OK_AND_ASSIGN(responder.id, store->PutCa(responder));
+  CK_ASSERT_OK_AND_ASSIGN(CaRecord back, store->GetCaByName("ocsp-intermediate-1-1"));
+  EXPECT_EQ(back.id, responder.id);
+  EXPECT_EQ(back.role, "ocsp-responder");
+  EXPECT_EQ(back.cert_pem, "RESPONDER PEM");
+  EXPECT_EQ(back.status, "active");
+  EXPECT_EQ(back.not_after, FromUnixSeconds(1700600000));
+  // Other roles are still refused, by the record checks and by the table itself.
+  CaRecord bogus = responder;
+  bogus.id = 0;
+  bogus.name = "bogus";
+  bogus.role = "sub-root";
+  EXPECT_FALSE(store->PutCa(bogus).ok());
+  EXPECT_EQ(RawQueryInt(db,
+                        "SELECT count(*) FROM sqlite_master WHERE name = 'ca' AND sql LIKE "
+                        "'%CHECK (role IN (''root'', ''intermediate'', ''ocsp-responder''))%'"),
+            1);
+
+  // Foreign keys are enforced on the rebuilt table: a revocation of a CA that does not exist
+  // is refused.
+  EXPECT_FALSE(store
+                   ->PutRevocation({0, 12345, "0C", 1, FromUnixSeconds(kT0),
+                                    FromUnixSeconds(kT0 + 60), std::nullopt})
+                   .ok());
+  CK_EXPECT_OK(store->PutRevocation(
+      {0, inter.id, "0C", 1, FromUnixSeconds(kT0), FromUnixSeconds(kT0 + 60), std::nullopt}));
+}
 
 TEST(MigrationErrorsTest, NewerDatabaseIsRefused) {
   TempDir dir;
