@@ -313,6 +313,21 @@ Result<int64_t> Manager::StoreNewKey(const std::string& name, pki::KeyType type,
   return store_.PutPrivateKey(meta, key.ToPem());
 }
 
+// Replaces a certificate's stored pin set with `state`, in one transaction.
+Status Manager::SavePinSet(const std::string& name, const std::vector<store::PinSetRecord>& old,
+                           const pins::PinSetState& state) {
+  return store_.RunInTransaction([&](store::Store& tx) -> Status {
+    for (const auto& r : old) RETURN_IF_ERROR(tx.DeletePin(r.id));
+    for (const auto& entry : state.entries) {
+      RETURN_IF_ERROR(
+          tx.PutPin({0, name, entry.pin, entry.key_id, std::string(pins::PinStateName(entry.state)),
+                     entry.publish_at, entry.active_at, entry.retire_at})
+              .status());
+    }
+    return OkStatus();
+  });
+}
+
 Result<std::pair<int64_t, pki::PrivateKey>> Manager::KeyForIssuance(
     Entry& e, const std::optional<Current>& current, TimePoint now, bool* promote_standby) {
   *promote_standby = false;
@@ -340,21 +355,7 @@ Result<std::pair<int64_t, pki::PrivateKey>> Manager::KeyForIssuance(
         if (entry.state == pins::PinState::kActive && entry.key_id) key_id = entry.key_id;
       }
       if (*promote_standby) {
-        RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
-          for (const auto& r : rows) RETURN_IF_ERROR(tx.DeletePin(r.id));
-          for (const auto& entry : state.entries) {
-            store::PinSetRecord rec{0,
-                                    e.spec.name,
-                                    entry.pin,
-                                    entry.key_id,
-                                    std::string(pins::PinStateName(entry.state)),
-                                    entry.publish_at,
-                                    entry.active_at,
-                                    entry.retire_at};
-            RETURN_IF_ERROR(tx.PutPin(rec).status());
-          }
-          return OkStatus();
-        }));
+        RETURN_IF_ERROR(SavePinSet(e.spec.name, rows, state));
         RecordEvent(e.spec.name, "pin_rotated",
                     "the standby key (published for the overlap) enters service");
       }
@@ -594,21 +595,7 @@ Status Manager::MaintainPins(Entry& e, const std::optional<Current>& current, Ti
     changed = true;
   }
   if (!changed) return OkStatus();
-  return store_.RunInTransaction([&](store::Store& tx) -> Status {
-    for (const auto& r : rows) RETURN_IF_ERROR(tx.DeletePin(r.id));
-    for (const auto& entry : state.entries) {
-      store::PinSetRecord rec{0,
-                              e.spec.name,
-                              entry.pin,
-                              entry.key_id,
-                              std::string(pins::PinStateName(entry.state)),
-                              entry.publish_at,
-                              entry.active_at,
-                              entry.retire_at};
-      RETURN_IF_ERROR(tx.PutPin(rec).status());
-    }
-    return OkStatus();
-  });
+  return SavePinSet(e.spec.name, rows, state);
 }
 
 Status Manager::EmergencyRotatePins(std::string_view name) {
@@ -626,16 +613,7 @@ Status Manager::EmergencyRotatePins(std::string_view name) {
   const auto overlap = duration_cast<pins::Duration>(e->spec.pins->overlap);
   ASSIGN_OR_RETURN(auto rows, store_.ListPins(e->spec.name));
   ASSIGN_OR_RETURN(auto state, pins::EmergencyRotate(ToPinState(rows), now, overlap));
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
-    for (const auto& r : rows) RETURN_IF_ERROR(tx.DeletePin(r.id));
-    for (const auto& entry : state.entries) {
-      RETURN_IF_ERROR(tx.PutPin({0, e->spec.name, entry.pin, entry.key_id,
-                                 std::string(pins::PinStateName(entry.state)), entry.publish_at,
-                                 entry.active_at, entry.retire_at})
-                          .status());
-    }
-    return OkStatus();
-  }));
+  RETURN_IF_ERROR(SavePinSet(e->spec.name, rows, state));
   RecordEvent(e->spec.name, "pin_emergency_rotation",
               "key compromise: the backup key enters service; the old pin is withdrawn");
   std::lock_guard lock(mu_);

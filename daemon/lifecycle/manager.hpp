@@ -33,6 +33,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/deploy/deployer.hpp"
 #include "daemon/lifecycle/issuer.hpp"
+#include "daemon/pins/pin_planner.hpp"
 #include "daemon/renewal/backoff.hpp"
 #include "daemon/renewal/renewal_policy.hpp"
 #include "store/store.hpp"
@@ -99,6 +100,8 @@ class Manager {
   Result<std::pair<int64_t, pki::PrivateKey>> KeyForIssuance(Entry& e,
                                                              const std::optional<Current>& current,
                                                              TimePoint now, bool* promote_standby);
+  Status SavePinSet(const std::string& name, const std::vector<store::PinSetRecord>& old,
+                    const pins::PinSetState& state);
   Status MaintainPins(Entry& e, const std::optional<Current>& current, TimePoint now);
   Status DeployIfNeeded(Entry& e, const Current& current);
   std::optional<renewal::RenewalPlan> PlanFor(Entry& e, const Current& current, TimePoint now);

@@ -18,6 +18,7 @@
 #include "tests/testing/ports.hpp"
 #include "tests/testing/status_matchers.hpp"
 #include "tests/testing/temp_dir.hpp"
+#include "tests/testing/tls_servers.hpp"
 
 namespace ck::deploy {
 namespace {
@@ -30,29 +31,11 @@ constexpr char kNginx[] = "/usr/sbin/nginx";
 constexpr char kHaproxy[] = "/usr/sbin/haproxy";
 constexpr char kOpenssl[] = "/usr/bin/openssl";
 
-// The serial `openssl s_client` sees on 127.0.0.1:port with SNI web.test ("" on failure).
-std::string ServedSerial(uint16_t port) {
-  auto [rc, out] = testing::RunCommand(
-      {"/bin/sh", "-c",
-       std::string(kOpenssl) + " s_client -connect 127.0.0.1:" + std::to_string(port) +
-           " -servername web.test </dev/null 2>/dev/null | " + kOpenssl + " x509 -noout -serial"},
-      {}, seconds(20));
-  if (rc != 0 || out.rfind("serial=", 0) != 0) return "";
-  std::string serial = out.substr(7);
-  while (!serial.empty() && (serial.back() == '\n' || serial.back() == '\r')) serial.pop_back();
-  return serial;
-}
+// What `openssl s_client` sees on 127.0.0.1:port with SNI web.test ("" on failure).
+std::string ServedSerial(uint16_t port) { return testing::OpensslServedSerial(port, "web.test"); }
 
-// Polls until `port` serves `serial`; returns the last serial seen.
 std::string WaitServed(uint16_t port, const std::string& serial, milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string seen;
-  while (std::chrono::steady_clock::now() < deadline) {
-    seen = ServedSerial(port);
-    if (seen == serial) break;
-    std::this_thread::sleep_for(milliseconds(200));
-  }
-  return seen;
+  return testing::WaitForServedSerial(port, "web.test", serial, timeout);
 }
 
 class DeployServersTest : public ::testing::Test {
