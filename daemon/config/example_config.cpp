@@ -140,7 +140,7 @@ lifetime = "24h"              # ca: issuers only; at most the profile's max_life
 
   [[certificate.deploy]]
   type = "exec"                        # certbot-style env: RENEWED_LINEAGE, RENEWED_DOMAINS
-  command = ["/usr/bin/systemctl", "reload", "api.service"]
+  command = "/usr/bin/systemctl reload api.service"   # run with /bin/sh -c
 
 [[certificate]]
 name = "billing-workload"
@@ -156,6 +156,7 @@ jitter = 0.05
 
   [[certificate.deploy]]
   type = "pull"                        # mTLS clients fetch GET /v1/bundles/billing-workload
+  consumers = ["billing-worker"]      # their identities (spiffe://.../certkeeper/consumer/NAME)
 )toml";
   return kText;
 }

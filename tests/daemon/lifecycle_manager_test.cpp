@@ -446,6 +446,12 @@ Status ValidateText(const std::string& toml) {
   return ValidateDeployTargets(*c);
 }
 
+TEST(DeclaredTargetsTest, ExampleConfigTargetsAreValid) {
+  auto c = config::ParseConfig(config::ExampleConfigText(), "example.toml");
+  ASSERT_OK(c);
+  EXPECT_OK(ValidateDeployTargets(*c));
+}
+
 TEST(DeclaredTargetsTest, BadTargetsAreConfigErrorsNamingLineAndCertificate) {
   const std::string head =
       "[[certificate]]\nname = \"web\"\ndomains = [\"web.test\"]\nissuer = \"ca:server\"\n";
