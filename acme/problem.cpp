@@ -143,12 +143,16 @@ std::optional<TimePoint> ParseRetryAfter(std::string_view value, TimePoint now) 
   if (end == nullptr || *end != '\0') return std::nullopt;
   time_t t = timegm(&tm);
   if (t == static_cast<time_t>(-1)) return std::nullopt;
-  // A date centuries ahead is as absurd as a 10-digit delay, and past 2262 it would overflow
-  // the nanosecond TimePoint (found by fuzz_acme_json): refuse it like the delay above.
+  // A date a century or more away is as absurd as a 10-digit delay, and outside 1677-2262 it
+  // would overflow the nanosecond TimePoint (found by fuzz_acme_json): refuse it like the
+  // delay above.
   const int64_t now_secs =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  constexpr int64_t kMaxAheadSecs = int64_t{100} * 366 * 24 * 3600;
-  if (static_cast<int64_t>(t) > now_secs + kMaxAheadSecs) return std::nullopt;
+  constexpr int64_t kMaxDistanceSecs = int64_t{100} * 366 * 24 * 3600;
+  const int64_t secs = static_cast<int64_t>(t);
+  if (secs > now_secs + kMaxDistanceSecs || secs < now_secs - kMaxDistanceSecs) {
+    return std::nullopt;
+  }
   return FromUnixSeconds(static_cast<int64_t>(t));
 }
 

@@ -146,9 +146,10 @@ TEST(ProblemTest, RetryAfter) {
   EXPECT_EQ(ParseRetryAfter("120", now), now + std::chrono::seconds(120));
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), now);
   EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1994 08:49:37 GMT", now), FromUnixSeconds(784111777));
-  // Centuries ahead (past 2262 the nanosecond TimePoint would overflow): refused.
+  // A century or more away (outside 1677-2262 the nanosecond TimePoint would overflow).
   for (const char* bad : {"", "soon", "-5", "1e9", "99999999999999999999", "Sun, 06 Nov",
-                          "Wed, 21 Oct 2427 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+                          "Wed, 21 Oct 2427 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
+                          "Wed, 21 Oct 0225 07:28:00 GMT"}) {
     EXPECT_FALSE(ParseRetryAfter(bad, now).has_value()) << bad;
   }
 }
