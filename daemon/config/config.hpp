@@ -14,6 +14,7 @@
 #include "ca/settings.hpp"
 #include "common/log.hpp"
 #include "common/status.hpp"
+#include "daemon/config/alerts_config.hpp"
 #include "daemon/renewal/renewal_policy.hpp"
 
 namespace ck::config {
@@ -111,6 +112,8 @@ struct Config {
   AcmeConfig acme;
   // [[certificate]], in file order.
   std::vector<CertificateConfig> certificates;
+  // [alerts] and [[alerts.channel]].
+  AlertsConfig alerts;
 
   const CertificateConfig* FindCertificate(std::string_view name) const;
 };
