@@ -61,6 +61,9 @@ class DaemonBackend final : public web::Backend {
                                         std::chrono::seconds wait) override;
   Result<std::vector<web::EventView>> ListEvents(std::string_view certificate_name, int limit,
                                                  int64_t before_id) override;
+  // Alerts from the store (daemon_backend_alerts.cpp).
+  Result<std::vector<web::AlertView>> ListAlerts(const web::AlertFilter& filter) override;
+  Result<web::AlertView> AcknowledgeAlert(int64_t id, const std::string& by) override;
 
   // The lifecycle manager behind /v1/managed, /v1/pins, /v1/bundles; without one those
   // answer 501.

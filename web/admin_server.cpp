@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/log.hpp"
+#include "web/alert_handlers.hpp"
 #include "web/ca_handlers.hpp"
 #include "web/health_handler.hpp"
 #include "web/lifecycle_handlers.hpp"
@@ -142,6 +143,8 @@ void AdminServer::RegisterRoutes() {
   server_->Post(R"(/v1/managed/([^/]+)/renew)", authed(Permission::kIssue, HandleRenewManaged));
   server_->Get("/v1/status", authed(Permission::kRead, HandleDaemonStatus));
   server_->Get("/v1/events", authed(Permission::kRead, HandleListEvents));
+  server_->Get("/v1/alerts", authed(Permission::kRead, HandleListAlerts));
+  server_->Post(R"(/v1/alerts/(\d+)/ack)", authed(Permission::kIssue, HandleAcknowledgeAlert));
   // Consumers too: the handler (pins) or the backend (bundles) checks which certificate.
   server_->Get(R"(/v1/pins/([^/]+))", authed(Permission::kConsumerRead, HandleGetPins));
   server_->Post(R"(/v1/pins/([^/]+)/emergency-rotate)",

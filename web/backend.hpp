@@ -15,6 +15,7 @@
 #include "common/encoding.hpp"
 #include "common/status.hpp"
 #include "pki/certificate.hpp"
+#include "web/alert_types.hpp"
 #include "web/auth.hpp"
 #include "web/lifecycle_types.hpp"
 
@@ -173,6 +174,18 @@ class Backend {
                                                     int64_t before_id) {
     (void)certificate_name, (void)limit, (void)before_id;
     return NoLifecycle();
+  }
+
+  // Alerts, newest first (GET /v1/alerts).
+  virtual Result<std::vector<AlertView>> ListAlerts(const AlertFilter& filter) {
+    (void)filter;
+    return UnimplementedError("this daemon does not keep alerts");
+  }
+  // Marks an alert acknowledged by `by` (it stays open until its condition clears); a second
+  // acknowledgement keeps the first. NotFound for an unknown id.
+  virtual Result<AlertView> AcknowledgeAlert(int64_t id, const std::string& by) {
+    (void)id, (void)by;
+    return UnimplementedError("this daemon does not keep alerts");
   }
 
  protected:

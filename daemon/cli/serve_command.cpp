@@ -13,6 +13,7 @@
 #include "common/file_util.hpp"
 #include "common/log.hpp"
 #include "daemon/admin_tls.hpp"
+#include "daemon/alerts/engine.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
 #include "daemon/daemon_backend.hpp"
@@ -224,6 +225,11 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     return manager.Configure(certs);
   };
   backend.SetCatalog(std::move(catalog));
+  // Alert channels from [alerts] (the log alone when it names none); the thread starts below.
+  auto alert_channels = alerts::MakeChannels(ctx->config.alerts, clock);
+  if (!alert_channels.ok()) return ReportError(alert_channels.status());
+  alerts::AlertEngine alert_engine(*state->store, clock, ctx->config.alerts,
+                                   std::move(*alert_channels), [&] { return stopping.load(); });
   web::AdminServerOptions server_options;
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;
@@ -268,6 +274,18 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     }
   });
 
+  // Alerts: conditions evaluated every [alerts].interval from the manager's view and the
+  // store; what was notified lives in the store, so a restart repeats nothing.
+  std::thread alerting([&] {
+    while (!stopping.load()) {
+      auto snapshot = alerts::CollectSnapshot(*state->store, manager.List());
+      Status st = snapshot.ok() ? alert_engine.Evaluate(*snapshot).status() : snapshot.status();
+      if (!st.ok()) log::Error("alert evaluation failed", {{"reason", st.message()}});
+      clock.SleepUntil(clock.Now() + alert_engine.config().interval,
+                       [&] { return stopping.load(); });
+    }
+  });
+
   // The lifecycle loop: do what is due, sleep until the next due instant or a request.
   std::thread scheduler([&] {
     while (!stopping.load()) {
@@ -304,6 +322,7 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   clock.Interrupt();
   if (watchdog.joinable()) watchdog.join();
   maintenance.join();
+  alerting.join();
   // An issuance in flight sees `stopping` and ends with Aborted; its ACME order stays
   // journalled and resumes at the next start. Deploys finish (they are bounded).
   scheduler.join();

@@ -1,0 +1,183 @@
+#include "daemon/alerts/engine.hpp"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/log.hpp"
+#include "daemon/alerts/conditions.hpp"
+
+namespace ck::alerts {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kNotified[] = "notified";
+constexpr char kResolvedNotified[] = "resolved_notified";
+
+json Details(const store::AlertRecord& r) {
+  auto j = json::parse(r.details_json, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+std::set<std::string> ChannelSet(const json& details, const char* field) {
+  std::set<std::string> out;
+  auto it = details.find(field);
+  if (it == details.end() || !it->is_array()) return out;
+  for (const auto& v : *it) {
+    if (v.is_string()) out.insert(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+AlertNotice NoticeFor(const store::AlertRecord& r, bool resolved) {
+  AlertNotice n;
+  n.state = resolved ? AlertNotice::State::kResolved : AlertNotice::State::kFiring;
+  n.id = r.id;
+  n.key = r.key;
+  n.kind = r.kind;
+  n.subject = r.subject;
+  auto sev = config::ParseAlertSeverity(r.severity);
+  n.severity = sev.ok() ? *sev : AlertSeverity::kWarning;
+  n.message = r.message;
+  n.opened_at = r.opened_at;
+  n.resolved_at = r.resolved_at;
+  return n;
+}
+
+AlertEngine::AlertEngine(store::Store& store, Clock& clock, config::AlertsConfig config,
+                         std::vector<std::unique_ptr<AlertChannel>> channels,
+                         std::function<bool()> should_stop)
+    : store_(store),
+      clock_(clock),
+      config_(std::move(config)),
+      channels_(std::move(channels)),
+      should_stop_(std::move(should_stop)) {}
+
+Result<store::AlertRecord> AlertEngine::Notify(store::AlertRecord record, bool resolved,
+                                               EvaluationSummary& summary) {
+  json details = Details(record);
+  const char* field = resolved ? kResolvedNotified : kNotified;
+  std::set<std::string> done = ChannelSet(details, field);
+  // A resolved notice goes to the channels that announced the alert, and only those.
+  const std::set<std::string> announced = ChannelSet(details, kNotified);
+  const AlertNotice notice = NoticeFor(record, resolved);
+  bool complete = true;
+  bool progressed = false;
+  for (auto& channel : channels_) {
+    if (done.contains(channel->name()) || !Accepts(*channel, notice)) continue;
+    if (resolved && !announced.contains(channel->name())) continue;
+    if (should_stop_ && should_stop_()) {
+      complete = false;
+      break;
+    }
+    Status st = channel->Send(notice);
+    if (st.ok()) {
+      done.insert(channel->name());
+      progressed = true;
+      ++summary.notices_sent;
+    } else {
+      complete = false;
+      ++summary.notices_failed;
+      log::Failure(record.subject, st,
+                   resolved ? "alert resolved notice not sent; retrying at the next evaluation"
+                            : "alert notice not sent; retrying at the next evaluation",
+                   {{"channel", channel->name()}, {"alert", record.key}});
+    }
+  }
+  if (!progressed && !complete) return record;
+  // Re-read so a concurrent acknowledgement (admin API) is kept; only our fields change.
+  auto fresh = store_.GetAlert(record.id);
+  if (fresh.ok()) {
+    json fresh_details = Details(*fresh);
+    fresh_details[field] = done;
+    record.acknowledged_at = fresh->acknowledged_at;
+    record.acknowledged_by = fresh->acknowledged_by;
+    details = std::move(fresh_details);
+  } else {
+    details[field] = done;
+  }
+  record.details_json = details.dump();
+  if (complete) {
+    (resolved ? record.resolved_notified_at : record.notified_at) = clock_.Now();
+  }
+  RETURN_IF_ERROR(store_.PutAlert(record).status());
+  return record;
+}
+
+Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
+  const TimePoint now = clock_.Now();
+  EvaluationSummary summary;
+  const std::vector<Condition> conditions = EvaluateConditions(snapshot, now, config_);
+  summary.firing = static_cast<int>(conditions.size());
+
+  store::AlertQuery open_query;
+  open_query.open_only = true;
+  open_query.limit = 0;
+  ASSIGN_OR_RETURN(auto open, store_.ListAlerts(open_query));
+  std::map<std::string, store::AlertRecord> open_by_key;
+  for (auto& a : open) open_by_key.emplace(a.key, std::move(a));
+
+  std::set<std::string> firing, superseded;
+  for (const auto& c : conditions) {
+    firing.insert(c.key);
+    superseded.insert(c.supersedes.begin(), c.supersedes.end());
+  }
+
+  for (const auto& c : conditions) {
+    if (auto it = open_by_key.find(c.key); it != open_by_key.end()) {
+      if (!it->second.notified_at) RETURN_IF_ERROR(Notify(it->second, false, summary).status());
+      continue;
+    }
+    store::AlertRecord r;
+    r.key = c.key;
+    r.kind = c.kind;
+    r.subject = c.subject;
+    r.severity = std::string(config::AlertSeverityName(c.severity));
+    r.message = c.message;
+    r.opened_at = now;
+    auto id = store_.PutAlert(r);
+    if (id.status().code() == StatusCode::kAlreadyExists) continue;  // another writer won
+    if (!id.ok()) return id.status();
+    r.id = *id;
+    ++summary.opened;
+    RETURN_IF_ERROR(Notify(std::move(r), false, summary).status());
+  }
+
+  std::set<int64_t> closed_now;
+  for (auto& [key, a] : open_by_key) {
+    if (firing.contains(key)) continue;
+    a.resolved_at = now;
+    ++summary.resolved;
+    closed_now.insert(a.id);
+    const bool announced = !ChannelSet(Details(a), kNotified).empty();
+    if (superseded.contains(key) || !announced) {
+      // A tighter threshold took over (its own notice says more), or nobody heard of it.
+      a.resolved_notified_at = now;
+      auto fresh = store_.GetAlert(a.id);
+      if (fresh.ok()) {
+        a.acknowledged_at = fresh->acknowledged_at;
+        a.acknowledged_by = fresh->acknowledged_by;
+      }
+      RETURN_IF_ERROR(store_.PutAlert(a).status());
+      continue;
+    }
+    RETURN_IF_ERROR(store_.PutAlert(a).status());
+    RETURN_IF_ERROR(Notify(a, true, summary).status());
+  }
+
+  // Resolved notices that failed earlier (or before a restart).
+  store::AlertQuery recent;
+  recent.limit = 500;
+  ASSIGN_OR_RETURN(auto latest, store_.ListAlerts(recent));
+  for (auto& a : latest) {
+    if (!a.resolved_at || a.resolved_notified_at || closed_now.contains(a.id)) continue;
+    RETURN_IF_ERROR(Notify(a, true, summary).status());
+  }
+  return summary;
+}
+
+}  // namespace ck::alerts
