@@ -11,7 +11,11 @@ timestamp is within 300 s of its own clock (401 otherwise) and the signature was
 before (409: a replay). Accepted bodies are written to --out as NAME-SERIAL-N.json.
 The secret file must be 0600/0400; trailing whitespace is not part of the secret.
 
+With --unsigned instead of --secret-file it accepts unsigned JSON posts (certkeeper's alert
+webhook without a secret_file, Slack-compatible alert hooks) and saves them the same way.
+
     receiver.py --port 0 --secret-file secret --out /tmp/pushes   # prints the port first
+    receiver.py --port 0 --unsigned --out /tmp/alerts
 """
 
 import argparse
@@ -60,6 +64,8 @@ def make_handler(state: State):
             if length < 0 or length > MAX_BODY_BYTES:
                 return self.reply(400, "missing or too large Content-Length")
             body = self.rfile.read(length)
+            if state.secret is None:
+                return self.save(body)
             ts = self.headers.get("X-Certkeeper-Timestamp", "")
             sig = self.headers.get("X-Certkeeper-Signature", "")
             if not ts.isdigit() or not sig.startswith("sha256="):
@@ -77,6 +83,10 @@ def make_handler(state: State):
                 if sig in state.seen:
                     return self.reply(409, "replayed push")
                 state.seen[sig] = int(ts)
+            return self.save(body)
+
+        def save(self, body: bytes):
+            with state.lock:
                 state.count += 1
                 n = state.count
             try:
@@ -103,17 +113,22 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--bind", default="127.0.0.1")
-    p.add_argument("--secret-file", required=True)
+    p.add_argument("--secret-file")
+    p.add_argument("--unsigned", action="store_true", help="accept unsigned posts")
     p.add_argument("--out", required=True)
     args = p.parse_args()
 
-    st = os.stat(args.secret_file)
-    if st.st_mode & 0o077:
-        sys.exit(f"refusing {args.secret_file}: mode {stat.S_IMODE(st.st_mode):04o}, want 0600")
-    with open(args.secret_file, "rb") as f:
-        secret = f.read().rstrip()
-    if not secret:
-        sys.exit(f"{args.secret_file} is empty")
+    secret = None
+    if args.secret_file:
+        st = os.stat(args.secret_file)
+        if st.st_mode & 0o077:
+            sys.exit(f"refusing {args.secret_file}: mode {stat.S_IMODE(st.st_mode):04o}, want 0600")
+        with open(args.secret_file, "rb") as f:
+            secret = f.read().rstrip()
+        if not secret:
+            sys.exit(f"{args.secret_file} is empty")
+    elif not args.unsigned:
+        sys.exit("--secret-file is required (or --unsigned to accept unsigned posts)")
     os.makedirs(args.out, exist_ok=True)
 
     server = ThreadingHTTPServer((args.bind, args.port), make_handler(State(secret, args.out)))
