@@ -111,6 +111,14 @@ Result<store::AlertRecord> AlertEngine::Notify(store::AlertRecord record, bool r
 Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
   const TimePoint now = clock_.Now();
   EvaluationSummary summary;
+  if (should_stop_ && should_stop_()) return summary;  // a view taken while stopping proves nothing
+  // A managed certificate without a current serial is not known yet (the lifecycle manager
+  // loads it on its first pass after a start) or was never issued: its open alerts stay as
+  // they are, rather than being resolved on an incomplete view.
+  std::set<std::string> held_subjects;
+  for (const auto& m : snapshot.managed) {
+    if (m.serial_hex.empty()) held_subjects.insert(m.name);
+  }
   const std::vector<Condition> conditions = EvaluateConditions(snapshot, now, config_);
   summary.firing = static_cast<int>(conditions.size());
 
@@ -149,7 +157,7 @@ Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
 
   std::set<int64_t> closed_now;
   for (auto& [key, a] : open_by_key) {
-    if (firing.contains(key)) continue;
+    if (firing.contains(key) || held_subjects.contains(a.subject)) continue;
     a.resolved_at = now;
     ++summary.resolved;
     closed_now.insert(a.id);

@@ -4,7 +4,9 @@
 //   new condition          → alert inserted, firing notice to every channel
 //   still firing           → nothing (unless a channel still owes its firing notice)
 //   no longer firing       → resolved_at set, resolved notice to the channels that had
-//                            the firing notice (superseded expiry thresholds close silently)
+//                            the firing notice (superseded expiry thresholds close silently);
+//                            not for a managed certificate whose current serial is unknown
+//                            (not loaded yet after a start): its alerts wait
 // Per-channel delivery is kept in the alert's details_json ({"notified": [...],
 // "resolved_notified": [...]}), so a retry reaches only the channels that missed the notice,
 // and notified_at / resolved_notified_at are set once every channel has it.

@@ -102,8 +102,9 @@ void PrintAlerts(const std::vector<web::AlertView>& alerts) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"ID", "OPENED", "SEVERITY", "STATE", "SUBJECT", "MESSAGE"});
   for (const auto& a : alerts) {
-    std::string state = a.resolved_at ? "resolved" : (a.acknowledged_at ? "acked" : "open");
-    if (!a.resolved_at && !a.notified_at) state += " (unsent)";
+    std::string state = a.resolved_at ? "resolved" : "open";
+    if (a.acknowledged_at) state += ", acked";
+    if (!a.resolved_at && !a.notified_at) state += ", unsent";
     rows.push_back(
         {std::to_string(a.id), ShortTime(a.opened_at), a.severity, state, a.subject, a.message});
   }

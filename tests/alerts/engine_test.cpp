@@ -290,5 +290,37 @@ TEST_F(EngineTest, AcknowledgementSurvivesEngineUpdates) {
   EXPECT_FALSE(after.resolved_at.has_value()) << "acknowledging does not resolve";
 }
 
+TEST_F(EngineTest, UnknownCurrentCertificateDoesNotResolveItsAlerts) {
+  FakeChannel* ch = OneChannelEngine();
+  SetCertificate("0A", clock_.Now() + 2 * kDay);
+  Evaluate();
+  // After a restart the manager lists the certificate before it has loaded it: no serial.
+  snapshot_.managed[0].serial_hex.clear();
+  snapshot_.managed[0].not_after.reset();
+  auto s = Evaluate();
+  EXPECT_EQ(s.resolved, 0);
+  EXPECT_EQ(ch->sent.size(), 1u);
+  SetCertificate("0A", clock_.Now() + 2 * kDay);  // loaded: the same alert, still open
+  s = Evaluate();
+  EXPECT_EQ(s.opened, 0);
+  EXPECT_EQ(All().size(), 1u);
+}
+
+TEST_F(EngineTest, NothingChangesWhileStopping) {
+  bool stopping = false;
+  std::vector<std::unique_ptr<AlertChannel>> owned;
+  auto* ch = new FakeChannel("ops");
+  owned.emplace_back(ch);
+  engine_ = std::make_unique<AlertEngine>(*store_, clock_, config_, std::move(owned),
+                                          [&] { return stopping; });
+  SetCertificate("0A", clock_.Now() + 2 * kDay);
+  Evaluate();
+  ASSERT_EQ(ch->sent.size(), 1u);
+  stopping = true;
+  snapshot_.managed.clear();
+  EXPECT_EQ(Evaluate().resolved, 0);
+  EXPECT_FALSE(All()[0].resolved_at.has_value());
+}
+
 }  // namespace
 }  // namespace ck::alerts
