@@ -67,6 +67,37 @@ email = "ops@example.com"
 eab_kid = "kid-from-zerossl"
 eab_hmac_file = "/etc/certkeeper/zerossl.hmac"
 
+# --- Alerts ---------------------------------------------------------------------------------------
+# Conditions: expiry thresholds (one notice per crossing, per certificate serial), renewal failure
+# streaks, renewals overdue against their plan, failed deploy verification, endpoint problems and
+# CA intermediates nearing expiry. A resolved notice follows when the condition clears. Without
+# [[alerts.channel]] alerts go to the log. Test the channels with `certkeeper alert test`.
+[alerts]
+thresholds = ["30d", "14d", "7d", "3d", "1d"]
+failure_streak = 3           # consecutive renewal failures
+overdue_grace = "1h"         # renewal this long past its planned time
+ca_warn_before = "60d"       # CA intermediate nearing expiry
+interval = "1m"              # how often conditions are evaluated
+
+  [[alerts.channel]]
+  type = "email"                       # smtp:// with STARTTLS (required), or smtps://
+  smtp = "smtp://mail.example.com:587"
+  from = "certkeeper@example.com"
+  to = ["ops@example.com"]
+  # username = "certkeeper"
+  # password_file = "/etc/certkeeper/smtp.password"   # mode 0600
+  # ca_bundle = "/etc/ssl/certs/smtp-ca.pem"
+  # min_severity = "warning"           # info | warning | critical
+
+  [[alerts.channel]]
+  type = "webhook"                     # JSON; signed like the deploy webhook when secret_file is set
+  url = "https://hooks.example.com/certs"
+
+  [[alerts.channel]]
+  name = "chat"
+  type = "slack"                       # Slack-compatible incoming webhook: {"text": "..."}
+  url = "https://hooks.slack.com/services/T000/B000/XXXX"
+
 # --- Managed certificates ------------------------------------------------------------------------
 # name: [a-z0-9][a-z0-9._-]*, unique; used in paths (live/NAME/...).
 # issuer: "acme:ACCOUNT" or "ca:PROFILE"; fallback_issuer (same syntax) takes over after
