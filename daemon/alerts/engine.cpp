@@ -108,7 +108,20 @@ Result<store::AlertRecord> AlertEngine::Notify(store::AlertRecord record, bool r
   return record;
 }
 
+void AlertEngine::Reconfigure(config::AlertsConfig config,
+                              std::vector<std::unique_ptr<AlertChannel>> channels) {
+  std::lock_guard lock(mu_);
+  config_ = std::move(config);
+  channels_ = std::move(channels);
+}
+
+std::chrono::seconds AlertEngine::interval() const {
+  std::lock_guard lock(mu_);
+  return config_.interval;
+}
+
 Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
+  std::lock_guard lock(mu_);
   const TimePoint now = clock_.Now();
   EvaluationSummary summary;
   if (should_stop_ && should_stop_()) return summary;  // a view taken while stopping proves nothing

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -45,7 +46,11 @@ class AlertEngine {
   // (with the alert's subject and the reason) and counted, never returned.
   Result<EvaluationSummary> Evaluate(const AlertSnapshot& snapshot);
 
-  const config::AlertsConfig& config() const { return config_; }
+  // SIGHUP: new thresholds and channels from here on (waits for a running evaluation). The
+  // store's alerts stay; a channel that is new receives only notices still owed.
+  void Reconfigure(config::AlertsConfig config,
+                   std::vector<std::unique_ptr<AlertChannel>> channels);
+  std::chrono::seconds interval() const;
 
  private:
   // Sends the firing (or resolved) notice to every channel that accepts it and does not have
@@ -55,6 +60,7 @@ class AlertEngine {
 
   store::Store& store_;
   Clock& clock_;
+  mutable std::mutex mu_;  // config_ and channels_; held for a whole evaluation
   config::AlertsConfig config_;
   std::vector<std::unique_ptr<AlertChannel>> channels_;
   std::function<bool()> should_stop_;

@@ -127,6 +127,7 @@ void Reload(const CommandEnv& env, Context& ctx, lifecycle::IssuerRegistry& issu
   }
   ctx.config.acme = fresh->config.acme;
   ctx.config.certificates = fresh->config.certificates;
+  ctx.config.alerts = fresh->config.alerts;
   ctx.main_config_text = fresh->main_config_text;
   if (Status s = ApplyLogging(env.global, ctx.config); !s.ok()) {
     log::Error("reload: logging settings rejected", {{"reason", s.message()}});
@@ -281,8 +282,7 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
       auto snapshot = alerts::CollectSnapshot(*state->store, manager.List());
       Status st = snapshot.ok() ? alert_engine.Evaluate(*snapshot).status() : snapshot.status();
       if (!st.ok()) log::Error("alert evaluation failed", {{"reason", st.message()}});
-      clock.SleepUntil(clock.Now() + alert_engine.config().interval,
-                       [&] { return stopping.load(); });
+      clock.SleepUntil(clock.Now() + alert_engine.interval(), [&] { return stopping.load(); });
     }
   });
 
@@ -309,6 +309,8 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
       {
         std::lock_guard lock(config_mu);
         Reload(env, *ctx, issuers, manager);
+        auto channels = alerts::MakeChannels(ctx->config.alerts, clock);
+        if (channels.ok()) alert_engine.Reconfigure(ctx->config.alerts, std::move(*channels));
       }
       clock.Interrupt();
       (void)daemon::NotifySystemd("READY=1");

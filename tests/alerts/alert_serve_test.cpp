@@ -211,6 +211,25 @@ TEST_F(AlertServeTest, FiresOnceAcksAndResolvesAfterRenewal) {
   EXPECT_FALSE(page2["alerts"][0]["resolved_at"].is_null());
   EXPECT_EQ(page2["alerts"][0]["acknowledged_by"], acked["acknowledged_by"]);
 
+  // SIGHUP with a Slack-compatible channel added: the next alert reaches it too.
+  std::string cfg = tmp_.ReadFile("certkeeper.toml");
+  const std::string cert_table = "[[certificate]]";
+  cfg.insert(cfg.find(cert_table),
+             "[[alerts.channel]]\nname = \"chat\"\ntype = \"slack\"\nurl = \"" + receiver_->url() +
+                 "\"\n");
+  tmp_.WriteFile("certkeeper.toml", cfg);
+  ::kill(pid_, SIGHUP);
+  std::this_thread::sleep_for(seconds(1));
+  auto [r2rc, r2out] = Cli({"renew", "web", "--force"});
+  ASSERT_EQ(r2rc, 0) << r2out;
+  auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  bool slack_seen = false;
+  while (!slack_seen && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& b : receiver_->Bodies()) slack_seen = slack_seen || b.contains("text");
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  EXPECT_TRUE(slack_seen) << tmp_.ReadFile("daemon.log");
+
   // `alert ls --all` from the local store once the daemon is gone.
   StopDaemon();
   auto [lrc, lout] = Cli({"alert", "ls", "--all"});

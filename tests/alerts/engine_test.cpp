@@ -322,5 +322,26 @@ TEST_F(EngineTest, NothingChangesWhileStopping) {
   EXPECT_FALSE(All()[0].resolved_at.has_value());
 }
 
+TEST_F(EngineTest, ReconfigureChangesThresholdsAndChannels) {
+  FakeChannel* old_channel = OneChannelEngine();
+  SetCertificate("0A", clock_.Now() + 20 * kDay);
+  Evaluate();
+  ASSERT_EQ(old_channel->sent.size(), 1u);  // 30d
+  config::AlertsConfig tighter;
+  tighter.thresholds = {10 * kDay};
+  std::vector<std::unique_ptr<AlertChannel>> channels;
+  auto* fresh = new FakeChannel("new");
+  channels.emplace_back(fresh);
+  engine_->Reconfigure(tighter, std::move(channels));
+  EXPECT_EQ(engine_->interval(), tighter.interval);
+  // 20 days left is no longer a crossing: the 30d alert resolves, told to nobody new (the
+  // channel that announced it is gone); the 10d crossing later reaches the new channel.
+  Evaluate();
+  EXPECT_TRUE(fresh->sent.empty());
+  clock_.Advance(11 * kDay);
+  Evaluate();
+  EXPECT_EQ(fresh->Sent(), (std::vector<std::string>{"firing expiry:web:0A:10d"}));
+}
+
 }  // namespace
 }  // namespace ck::alerts
