@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/log.hpp"
+#include "daemon/alerts/conditions.hpp"
 #include "store/master_key.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/testing/status_matchers.hpp"
@@ -341,6 +342,73 @@ TEST_F(EngineTest, ReconfigureChangesThresholdsAndChannels) {
   clock_.Advance(11 * kDay);
   Evaluate();
   EXPECT_EQ(fresh->Sent(), (std::vector<std::string>{"firing expiry:web:0A:10d"}));
+}
+
+TEST_F(EngineTest, SnapshotFromTheStore) {
+  auto cert = [&](std::string name, std::string source, std::string serial, TimePoint not_after,
+                  std::string status) {
+    store::CertificateRecord c;
+    c.name = std::move(name);
+    c.source = std::move(source);
+    c.serial_hex = std::move(serial);
+    c.not_before = clock_.Now() - 30 * kDay;
+    c.not_after = not_after;
+    c.cert_pem = "-----BEGIN CERTIFICATE-----\n" + c.serial_hex + "\n-----END CERTIFICATE-----\n";
+    c.fingerprint_sha256 = "fp-" + c.serial_hex;
+    c.status = std::move(status);
+    c.created_at = clock_.Now();
+    ASSERT_OK(store_->PutCertificate(c));
+  };
+  cert("mail.example.com:465", "external", "0C", clock_.Now() + 2 * kDay, "active");
+  cert("mail.example.com:465", "external", "0B", clock_.Now() - kDay, "superseded");
+  cert("/etc/ssl/legacy.pem", "file", "0F", clock_.Now() + 10 * kDay, "active");
+  cert("issued-by-ca", "ca", "0D", clock_.Now() + kDay, "active");  // not watched: ignored
+
+  store::WatchResultRecord w;
+  w.target = "mail.example.com:465";
+  w.kind = "endpoint";
+  w.checked_at = clock_.Now();
+  w.outcome = "problems";
+  w.problems_json = R"([{"code":"tls_version","severity":"warning","message":"offers TLS 1.0"}])";
+  ASSERT_OK(store_->PutWatchResult(w));
+  w.target = "down.example.com:443";
+  w.outcome = "error";
+  w.error = "connection refused";
+  w.problems_json = "[]";
+  ASSERT_OK(store_->PutWatchResult(w));
+  w.target = "odd.example.com:443";
+  w.outcome = "problems";
+  w.error = "";
+  w.problems_json = "not json";
+  ASSERT_OK(store_->PutWatchResult(w));
+
+  store::CaRecord ca;
+  ca.name = "intermediate-1";
+  ca.role = "intermediate";
+  ca.cert_pem = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n";
+  ca.status = "active";
+  ca.not_after = clock_.Now() + 20 * kDay;
+  ca.created_at = clock_.Now();
+  ASSERT_OK(store_->PutCa(ca));
+
+  ASSERT_OK_AND_ASSIGN(AlertSnapshot snap, CollectSnapshot(*store_, {}));
+  auto conditions = EvaluateConditions(snap, clock_.Now(), config_);
+  std::vector<std::string> keys;
+  for (const auto& c : conditions) keys.push_back(c.key);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "ca_expiry:intermediate-1",
+                      "endpoint:down.example.com:443:error",
+                      "endpoint:mail.example.com:465:tls_version",
+                      "endpoint:odd.example.com:443:unreadable",
+                      "expiry:/etc/ssl/legacy.pem:0F:14d",
+                      "expiry:mail.example.com:465:0C:3d",
+                  }));
+
+  FakeChannel* ch = OneChannelEngine();
+  snapshot_ = snap;
+  EXPECT_EQ(Evaluate().opened, 6);
+  EXPECT_EQ(ch->sent.size(), 6u);
 }
 
 }  // namespace
