@@ -71,7 +71,10 @@ struct LoopbackTls {
 class SmtpSink {
  public:
   // tls: offer STARTTLS (and require it before MAIL); nullopt: plain SMTP only.
-  SmtpSink(const TempDir& tmp, const std::string& name, const std::optional<LoopbackTls>& tls) {
+  // implicit_tls: TLS from the first byte (smtps://) instead of STARTTLS.
+  SmtpSink(const TempDir& tmp, const std::string& name, const std::optional<LoopbackTls>& tls,
+           bool implicit_tls = false)
+      : implicit_tls_(implicit_tls) {
     out_dir_ = tmp.Path(name);
     port_ = PickFreePort();
     std::vector<std::string> argv = {"/usr/bin/python3",
@@ -81,11 +84,14 @@ class SmtpSink {
                                      "--out",
                                      out_dir_};
     if (tls) argv.insert(argv.end(), {"--cert", tls->cert_file, "--key", tls->key_file});
+    if (tls && implicit_tls) argv.push_back("--implicit-tls");
     ok_ = proc_.Start(argv) && proc_.WaitForOutput("ready", std::chrono::seconds(20));
   }
   bool ok() const { return ok_; }
   uint16_t port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return std::string(implicit_tls_ ? "smtps" : "smtp") + "://127.0.0.1:" + std::to_string(port_);
+  }
   std::string log() const { return proc_.output(); }
   std::vector<std::string> Messages() const {
     std::vector<std::string> out;
@@ -105,6 +111,7 @@ class SmtpSink {
   std::string out_dir_;
   uint16_t port_ = 0;
   bool ok_ = false;
+  bool implicit_tls_ = false;
 };
 
 class HookReceiver {

@@ -1,7 +1,10 @@
 // Alert channels against real servers on loopback: email through the aiosmtpd sink with
 // STARTTLS (and refused when the server cannot do STARTTLS), the generic webhook (signed, as
 // the deploy receiver checks it) and the Slack-compatible hook through the webhook receiver.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "daemon/alerts/email_channel.hpp"
 #include "daemon/alerts/http_channels.hpp"
@@ -87,6 +90,20 @@ TEST_F(ChannelsTest, EmailArrivesOverStartTls) {
             std::string::npos);
 }
 
+TEST_F(ChannelsTest, EmailOverImplicitTls) {
+  auto tls = LoopbackTls::Create(tmp_, "smtps");
+  ASSERT_TRUE(tls.has_value());
+  SmtpSink sink(tmp_, "mail", tls, /*implicit_tls=*/true);
+  ASSERT_TRUE(sink.ok()) << sink.log();
+  ASSERT_EQ(sink.url().rfind("smtps://", 0), 0u);
+  EmailChannel ch(Email(sink.url(), tls->ca_file), clock_);
+  ASSERT_OK(ch.Send(Firing()));
+  auto env = sink.Envelopes();
+  ASSERT_EQ(env.size(), 1u) << sink.log();
+  EXPECT_EQ(env[0]["tls"], true);
+  EXPECT_NE(sink.Messages()[0].find("Subject: [certkeeper] FIRING critical"), std::string::npos);
+}
+
 TEST_F(ChannelsTest, EmailRefusesAServerWithoutStartTls) {
   SmtpSink plain(tmp_, "plain", std::nullopt);
   ASSERT_TRUE(plain.ok()) << plain.log();
@@ -118,13 +135,54 @@ TEST_F(ChannelsTest, EmailRefusesAnUntrustedServerCertificate) {
   EXPECT_TRUE(sink.Messages().empty());
 }
 
-TEST_F(ChannelsTest, EmailToNothingFailsWithinTheTimeout) {
-  auto cfg = Email("smtp://127.0.0.1:" + std::to_string(testing::PickFreePort()), "");
-  cfg.timeout = std::chrono::seconds(3);
-  EmailChannel ch(cfg, clock_);
+// A listening socket that never accepts: the TCP handshake completes (backlog), then the
+// server says nothing, like a hung mail or web server.
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentServer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(ChannelsTest, HungServersFailWithinTheTimeout) {
+  SilentServer silent;
+  ASSERT_GT(silent.port(), 0);
+  auto cfg = Email("smtp://127.0.0.1:" + std::to_string(silent.port()), "");
+  cfg.timeout = std::chrono::seconds(2);
+  EmailChannel mail(cfg, clock_);
   auto start = std::chrono::steady_clock::now();
-  Status st = ch.Send(Firing());
-  EXPECT_FALSE(st.ok());
+  Status st = mail.Send(Firing());
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded) << st.ToString();
+  EXPECT_GE(took, std::chrono::milliseconds(1900));
+  EXPECT_LT(took, std::chrono::seconds(5));
+
+  config::AlertChannelConfig hook;
+  hook.name = "hook";
+  hook.type = "webhook";
+  hook.url = "http://127.0.0.1:" + std::to_string(silent.port()) + "/x";
+  hook.timeout = std::chrono::seconds(2);
+  WebhookChannel web(hook, clock_);
+  start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(web.Send(Firing()).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 

@@ -6,7 +6,11 @@ Accepts every message and saves it to --out as N.eml (the message as received) a
 mail before it (require_starttls); without them it speaks plain SMTP only, which a client
 that requires STARTTLS must refuse.
 
-    sink.py --port PORT --out DIR [--cert CERT --key KEY]   # prints "ready PORT" when listening
+With --implicit-tls (and --cert/--key) it speaks TLS from the first byte (smtps://, port 465
+style) instead of offering STARTTLS.
+
+    sink.py --port PORT --out DIR [--cert CERT --key KEY [--implicit-tls]]
+    # prints "ready PORT" when listening
 """
 
 import argparse
@@ -34,7 +38,9 @@ class SaveHandler:
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
-            "tls": session.ssl is not None,
+            # STARTTLS sets session.ssl; implicit TLS shows on the transport.
+            "tls": session.ssl is not None
+            or server.transport.get_extra_info("ssl_object") is not None,
         }
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
@@ -55,6 +61,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--cert")
     p.add_argument("--key")
+    p.add_argument("--implicit-tls", action="store_true")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -62,7 +69,10 @@ def main():
     if args.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args.cert, args.key)
-        kwargs = {"tls_context": ctx, "require_starttls": True}
+        if args.implicit_tls:
+            kwargs = {"ssl_context": ctx}
+        else:
+            kwargs = {"tls_context": ctx, "require_starttls": True}
     controller = Controller(SaveHandler(args.out), hostname=args.bind, port=args.port, **kwargs)
     controller.start()
     print(f"ready {args.port}", flush=True)
