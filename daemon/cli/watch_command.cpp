@@ -2,6 +2,7 @@
 // and timeouts as the daemon, nothing stored) and prints what it found. Exit 1 when a check
 // failed or found a critical problem, so it fits a cron job or a CI step.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>

@@ -29,8 +29,7 @@ Result<std::vector<pki::Certificate>> LoadTrust(const std::string& ca_bundle) {
   return roots;
 }
 
-inspect::InspectOptions InspectOptionsFor(const config::WatchConfig& watch,
-                                          const CheckSettings& settings,
+inspect::InspectOptions InspectOptionsFor(const CheckSettings& settings,
                                           std::vector<pki::Certificate> roots) {
   inspect::InspectOptions o;
   o.at = settings.at;
@@ -118,7 +117,7 @@ CheckOutcome CheckEndpoint(const config::WatchConfig& watch, const CheckSettings
   out.chain = probe->chain;
   out.tls_version = probe->protocol;
 
-  inspect::InspectOptions options = InspectOptionsFor(watch, settings, std::move(*roots));
+  inspect::InspectOptions options = InspectOptionsFor(settings, std::move(*roots));
   // The name clients ask for: the SNI, else the host (an IP literal is matched against IP SANs).
   options.hostname = watch.sni.empty() ? watch.host : watch.sni;
   inspect::Report report = inspect::InspectTls(out.target, std::move(*probe), options);
@@ -164,7 +163,7 @@ std::vector<CheckOutcome> CheckFiles(const config::WatchConfig& watch,
       // A combined file's key is only compared with the certificate (the report keeps key
       // facts, never material); only the findings leave this function.
       inspect::Report report =
-          inspect::InspectObject(path, *object, InspectOptionsFor(watch, settings, *roots));
+          inspect::InspectObject(path, *object, InspectOptionsFor(settings, *roots));
       TakeFindings(report, out);
       return std::move(out);
     }();

@@ -121,7 +121,7 @@ TEST_F(WatchCheckTest, ExpiredLeaf) {
   spec.not_after = ck::testing::UtcTime(2024, 2, 1);
   CheckOutcome o = CheckEndpoint(Endpoint(Serve(Leaf(spec), "expired")), Settings());
   EXPECT_EQ(o.outcome, "problems");
-  EXPECT_THAT(Codes(o), ElementsAre("expired")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("expired")) << Describe(o);
   EXPECT_EQ(o.problems[0].severity, "critical");
   EXPECT_THAT(o.problems[0].message, HasSubstr("expired at 2024-02-01T00:00:00Z"));
 }
@@ -130,7 +130,7 @@ TEST_F(WatchCheckTest, ExpiringLeafIsAWarning) {
   CertSpec spec = LocalhostSpec();
   spec.not_after = clock_.Now() + std::chrono::hours(24 * 10);
   CheckOutcome o = CheckEndpoint(Endpoint(Serve(Leaf(spec), "expiring")), Settings());
-  EXPECT_THAT(Codes(o), ElementsAre("expiring")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("expiring")) << Describe(o);
   EXPECT_EQ(o.problems[0].severity, "warning");
   EXPECT_FALSE(o.HasCritical());
 }
@@ -140,7 +140,7 @@ TEST_F(WatchCheckTest, LeafForAnotherHost) {
   spec.common_name = "other.example";
   spec.dns_names = {"other.example"};
   CheckOutcome o = CheckEndpoint(Endpoint(Serve(Leaf(spec), "wronghost")), Settings());
-  EXPECT_THAT(Codes(o), ElementsAre("hostname_mismatch")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("hostname_mismatch")) << Describe(o);
   EXPECT_THAT(o.problems[0].message, HasSubstr("'localhost' does not match"));
 }
 
@@ -151,7 +151,7 @@ TEST_F(WatchCheckTest, SelfSignedIsUnknownAuthority) {
   ASSERT_OK(self);
   IssuedCert served{self->cert(), self->key(), {self->cert()}};
   CheckOutcome o = CheckEndpoint(Endpoint(Serve(served, "selfsigned")), Settings());
-  EXPECT_THAT(Codes(o), ElementsAre("unknown_authority")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("unknown_authority")) << Describe(o);
   EXPECT_EQ(o.problems[0].severity, "critical");
 }
 
@@ -164,8 +164,8 @@ TEST_F(WatchCheckTest, Sha1SignedLeaf) {
       CheckEndpoint(Endpoint(Serve(Leaf(spec), "sha1",
                                    {"-cipher", "DEFAULT@SECLEVEL=0", "-no_tls1", "-no_tls1_1"})),
                     Settings());
-  EXPECT_THAT(Codes(o), ElementsAre("weak_signature")) << Describe(o);
-  EXPECT_THAT(o.problems[0].message, HasSubstr("sha1WithRSAEncryption"));
+  ASSERT_THAT(Codes(o), ElementsAre("weak_signature")) << Describe(o);
+  EXPECT_THAT(o.problems[0].message, HasSubstr("SHA1"));
 }
 
 TEST_F(WatchCheckTest, Rsa1024Leaf) {
@@ -175,8 +175,12 @@ TEST_F(WatchCheckTest, Rsa1024Leaf) {
   ASSERT_OK(key);
   CertSpec spec = LocalhostSpec();
   spec.key = std::move(*key);
-  CheckOutcome o = CheckEndpoint(Endpoint(Serve(Leaf(spec), "rsa1024")), Settings());
-  EXPECT_THAT(Codes(o), ElementsAre("weak_key")) << Describe(o);
+  // Like SHA-1, s_server refuses such a key unless at security level 0 (TLS 1.0/1.1 stay off).
+  CheckOutcome o =
+      CheckEndpoint(Endpoint(Serve(Leaf(spec), "rsa1024",
+                                   {"-cipher", "DEFAULT@SECLEVEL=0", "-no_tls1", "-no_tls1_1"})),
+                    Settings());
+  ASSERT_THAT(Codes(o), ElementsAre("weak_key")) << Describe(o);
   EXPECT_THAT(o.problems[0].message, HasSubstr("1024-bit RSA key"));
 }
 
@@ -186,7 +190,7 @@ TEST_F(WatchCheckTest, ServerStillOfferingTls11) {
       Endpoint(Serve(Leaf(LocalhostSpec()), "tls11", {"-cipher", "DEFAULT@SECLEVEL=0"})),
       Settings());
   EXPECT_EQ(o.tls_version, "TLSv1.3");
-  EXPECT_THAT(Codes(o), ElementsAre("legacy_tls")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("legacy_tls")) << Describe(o);
   EXPECT_THAT(o.problems[0].message, HasSubstr("still accepts TLSv1"));
 }
 
@@ -195,7 +199,7 @@ TEST_F(WatchCheckTest, ServerSpeakingOnlyTls11) {
                                                 {"-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"})),
                                  Settings());
   EXPECT_EQ(o.tls_version, "TLSv1.1");
-  EXPECT_THAT(Codes(o), ElementsAre("legacy_tls")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("legacy_tls")) << Describe(o);
   EXPECT_EQ(o.problems[0].severity, "critical");  // every client negotiates it
 }
 
@@ -203,7 +207,7 @@ TEST_F(WatchCheckTest, WithoutCaBundleTheSystemStoreDoesNotKnowTheTestRoot) {
   config::WatchConfig w = Endpoint(Serve(Leaf(LocalhostSpec()), "system"));
   w.ca_bundle.clear();
   CheckOutcome o = CheckEndpoint(w, Settings());
-  EXPECT_THAT(Codes(o), ElementsAre("unknown_authority")) << Describe(o);
+  ASSERT_THAT(Codes(o), ElementsAre("unknown_authority")) << Describe(o);
 }
 
 TEST_F(WatchCheckTest, SmtpStartTlsAgainstAiosmtpd) {

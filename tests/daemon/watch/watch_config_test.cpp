@@ -118,7 +118,7 @@ TEST(WatchConfigTest, ErrorsNameFileLineAndKey) {
       {"[watch]\nendpoint = \"a.example:1\"\n", "w.toml:1: watch: expected [[watch]] tables"},
       {"[monitor]\nconcurrency = 0\n", "w.toml:2: monitor.concurrency: must be between 1 and 256"},
       {"[monitor]\nconcurrency = \"8\"\n", "w.toml:2: monitor.concurrency: expected an integer"},
-      {"[monitor]\ninterval = \"1s\"\n", "w.toml:2: monitor.interval: must be between 10s and 1w"},
+      {"[monitor]\ninterval = \"1s\"\n", "w.toml:2: monitor.interval: must be between 10s and 7d"},
       {"[monitor]\ntimeout = \"soon\"\n", "w.toml:2: monitor.timeout:"},
       {"[monitor]\nwarn_before = \"0s\"\n", "w.toml:2: monitor.warn_before: must be between"},
       {"[monitor]\nintervall = \"1h\"\n", "w.toml:2: monitor.intervall: unknown key (did you mean"},
