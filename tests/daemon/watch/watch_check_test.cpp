@@ -228,6 +228,25 @@ TEST_F(WatchCheckTest, SmtpStartTlsAgainstAiosmtpd) {
   EXPECT_THAT(plain.error, HasSubstr("TLS handshake with 127.0.0.1:"));
 }
 
+TEST_F(WatchCheckTest, ImapAndPostgresPreambles) {
+  for (const std::string protocol : {"imap", "postgres"}) {
+    RunningServer server = ck::testing::ServePreamble(dir_, protocol, Leaf(LocalhostSpec()));
+    ASSERT_NE(server.process, nullptr) << protocol << " server did not start: " << server.log;
+    config::WatchConfig w = Endpoint(server.port);
+    w.starttls = protocol;
+    CheckOutcome o = CheckEndpoint(w, Settings());
+    EXPECT_EQ(o.outcome, "ok") << protocol << ": " << Describe(o);
+    EXPECT_EQ(o.chain.size(), 2u) << protocol;
+  }
+  RunningServer nossl = ck::testing::ServePreamble(dir_, "postgres-nossl", Leaf(LocalhostSpec()));
+  ASSERT_NE(nossl.process, nullptr) << nossl.log;
+  config::WatchConfig w = Endpoint(nossl.port);
+  w.starttls = "postgres";
+  CheckOutcome o = CheckEndpoint(w, Settings());
+  EXPECT_EQ(o.outcome, "error");
+  EXPECT_THAT(o.error, HasSubstr("does not accept SSL")) << o.error;
+}
+
 TEST_F(WatchCheckTest, StartTlsAgainstAServerThatIsNotSmtpFailsClearly) {
   config::WatchConfig w = Endpoint(Serve(Leaf(LocalhostSpec()), "notsmtp"));
   w.starttls = "smtp";

@@ -88,6 +88,22 @@ inline RunningServer ServeSmtpStartTls(const TempDir& dir, const IssuedCert& lea
       std::chrono::seconds(20));
 }
 
+// tests/daemon/watch/starttls_preamble_server.py: the IMAP or PostgreSQL preamble, then TLS
+// with `leaf`. `protocol`: "imap", "postgres" or "postgres-nossl" (answers the SSLRequest 'N').
+inline RunningServer ServePreamble(const TempDir& dir, const std::string& protocol,
+                                   const IssuedCert& leaf) {
+  const std::string cert = dir.WriteFile(protocol + "-fullchain.pem", leaf.ChainPem());
+  const std::string key = dir.WriteFile(protocol + ".key", leaf.KeyPem(), 0600);
+  const char* source = std::getenv("CK_SOURCE_DIR");
+  const std::string script =
+      std::string(source ? source : ".") + "/tests/daemon/watch/starttls_preamble_server.py";
+  return StartOnFreePort([&](uint16_t port) {
+    return std::vector<std::string>{
+        "/usr/bin/python3",   script,   "--protocol", protocol, "--port",
+        std::to_string(port), "--cert", cert,         "--key",  key};
+  });
+}
+
 // Accepts TCP connections (the kernel completes the handshake from the backlog) and never
 // reads or writes: a server that hangs after connect.
 class BlackHole {
