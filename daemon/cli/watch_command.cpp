@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <mutex>
 
 #include "common/clock.hpp"
 #include "daemon/cli/commands.hpp"
@@ -97,8 +96,9 @@ void RegisterWatchCommands(CLI::App& app, CommandEnv& env) {
   CLI::App* check = watch->add_subcommand(
       "check",
       "Check every [[watch]] of the config once and print a table (target, outcome, days left, "
-      "problems; '!' marks critical ones). Nothing is stored. Exit 0 when fine, 1 when a check "
-      "failed or found a critical problem, 3 for an invalid config");
+      "problems; '!' marks critical ones), with the config's [monitor] concurrency and timeouts. "
+      "The config is the global --config FILE (or CERTKEEPER_CONFIG). Nothing is stored. Exit 0 "
+      "when fine, 1 when a check failed or found a critical problem, 3 for an invalid config");
   check->callback([&env] { env.exit_code = RunWatchCheck(env); });
 }
 
