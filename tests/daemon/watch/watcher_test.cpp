@@ -8,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/daemon_backend.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/daemon/watch/watch_test_servers.hpp"
 #include "tests/testing/status_matchers.hpp"
+#include "web/watch_handlers.hpp"
 
 namespace ck::watch {
 namespace {
@@ -256,6 +258,48 @@ TEST_F(WatcherTest, EndpointsAreRecordedAsExternalAndBlackHolesOnlyCostTheirTime
     }
   }
   EXPECT_EQ(errors, 4);
+}
+
+// GET /v1/watch over the daemon's backend: what the Watcher stored, leaf included.
+TEST_F(WatcherTest, ApiShowsTheLatestResultsWithTheLeaf) {
+  IssuedCert leaf = Leaf(/*expired=*/true);
+  const std::string path = dir_.WriteFile("certs/old.pem", leaf.ChainPem());
+  dir_.WriteFile("certs/junk.pem", "junk");
+  config::WatchConfig w = FilesWatch();
+  w.name = "disk";
+  Watcher watcher(*store_, clock_);
+  ASSERT_OK(watcher.Configure({w}, monitor_));
+  watcher.RunOnce();
+
+  daemon::DaemonBackend backend(*store_, clock_);
+  web::HttpRequest request;
+  request.method = "GET";
+  request.path = "/v1/watch";
+  web::HttpResponse response = web::HandleListWatchResults(
+      request, web::Identity{"ops", web::Role::kViewer, "token"}, backend);
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto body = nlohmann::json::parse(response.body);
+  ASSERT_EQ(body["results"].size(), 2u) << body.dump(2);
+  const auto& junk = body["results"][0];  // by target
+  EXPECT_EQ(junk["target"], dir_.Path("certs/junk.pem"));
+  EXPECT_EQ(junk["outcome"], "error");
+  EXPECT_THAT(junk["error"].get<std::string>(), HasSubstr("not a PEM or DER certificate"));
+  EXPECT_TRUE(junk["leaf"].is_null());
+  const auto& old = body["results"][1];
+  EXPECT_EQ(old["target"], path);
+  EXPECT_EQ(old["kind"], "file");
+  EXPECT_EQ(old["label"], "disk");
+  EXPECT_EQ(old["checked_at"], FormatRfc3339(clock_.Now()));
+  EXPECT_EQ(old["outcome"], "problems");
+  ASSERT_EQ(old["problems"].size(), 1u);
+  EXPECT_EQ(old["problems"][0]["code"], "expired");
+  EXPECT_EQ(old["problems"][0]["severity"], "critical");
+  EXPECT_EQ(old["leaf"]["serial"], leaf.cert.SerialHex());
+  EXPECT_EQ(old["leaf"]["not_after"], "2024-02-01T00:00:00Z");
+  EXPECT_LT(old["leaf"]["days_left"].get<double>(), 0);
+  EXPECT_THAT(old["leaf"]["subject"].get<std::string>(), HasSubstr("CN=localhost"));
+  EXPECT_EQ(old["chain"].size(), 1u);
+  EXPECT_EQ(response.body.find("PRIVATE KEY"), std::string::npos);
 }
 
 }  // namespace
