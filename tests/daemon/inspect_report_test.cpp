@@ -143,9 +143,9 @@ TEST_F(InspectReportTest, FindingsCarryCodesAndSeverities) {
   }());
   std::vector<std::string> codes;
   for (const auto& f : r.findings) codes.push_back(f.code + "/" + f.severity);
-  EXPECT_EQ(codes, (std::vector<std::string>{"legacy_tls/critical", "expiring/warning",
-                                             "weak_signature/critical",
-                                             "hostname_mismatch/critical"}));
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"legacy_tls/critical", "expiring/warning",
+                                      "weak_signature/critical", "hostname_mismatch/critical"}));
   EXPECT_EQ(r.problems.size(), 3u);
   EXPECT_EQ(r.warnings.size(), 1u);
   EXPECT_TRUE(r.HasFinding("expiring"));
