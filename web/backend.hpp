@@ -17,6 +17,7 @@
 #include "pki/certificate.hpp"
 #include "web/auth.hpp"
 #include "web/lifecycle_types.hpp"
+#include "web/watch_view.hpp"
 
 namespace ck::web {
 
@@ -173,6 +174,11 @@ class Backend {
                                                     int64_t before_id) {
     (void)certificate_name, (void)limit, (void)before_id;
     return NoLifecycle();
+  }
+
+  // The latest result of every watched endpoint and certificate file, by target (issue 6).
+  virtual Result<std::vector<WatchResultView>> ListWatchResults() {
+    return UnimplementedError("this daemon does not watch endpoints or files");
   }
 
  protected:

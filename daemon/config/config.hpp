@@ -14,6 +14,7 @@
 #include "ca/settings.hpp"
 #include "common/log.hpp"
 #include "common/status.hpp"
+#include "daemon/config/watch_config.hpp"
 #include "daemon/renewal/renewal_policy.hpp"
 
 namespace ck::config {
@@ -111,6 +112,9 @@ struct Config {
   AcmeConfig acme;
   // [[certificate]], in file order.
   std::vector<CertificateConfig> certificates;
+  // [[watch]] (external endpoints and certificate files) and [monitor] (their schedule).
+  std::vector<WatchConfig> watches;
+  MonitorConfig monitor;
 
   const CertificateConfig* FindCertificate(std::string_view name) const;
 };
