@@ -6,6 +6,7 @@
 #include "common/clock.hpp"
 #include "daemon/lifecycle/manager.hpp"
 #include "daemon/token_service.hpp"
+#include "daemon/watch/watch_views.hpp"
 #include "store/store.hpp"
 #include "web/backend.hpp"
 
@@ -64,6 +65,9 @@ class DaemonBackend final : public web::Backend {
   // Alerts from the store (daemon_backend_alerts.cpp).
   Result<std::vector<web::AlertView>> ListAlerts(const web::AlertFilter& filter) override;
   Result<web::AlertView> AcknowledgeAlert(int64_t id, const std::string& by) override;
+  Result<std::vector<web::WatchResultView>> ListWatchResults() override {
+    return watch::LoadWatchResultViews(store_, clock_.Now());
+  }
 
   // The lifecycle manager behind /v1/managed, /v1/pins, /v1/bundles; without one those
   // answer 501.

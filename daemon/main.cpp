@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ck::cli::RegisterTokenCommands(app, env);
   ck::cli::RegisterLifecycleCommands(app, env);
   ck::cli::RegisterAlertCommands(app, env);
+  ck::cli::RegisterWatchCommands(app, env);
 
   try {
     app.parse(argc, argv);

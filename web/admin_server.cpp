@@ -15,6 +15,7 @@
 #include "web/lifecycle_handlers.hpp"
 #include "web/request_auth.hpp"
 #include "web/token_handlers.hpp"
+#include "web/watch_handlers.hpp"
 
 namespace ck::web {
 namespace {
@@ -145,6 +146,7 @@ void AdminServer::RegisterRoutes() {
   server_->Get("/v1/events", authed(Permission::kRead, HandleListEvents));
   server_->Get("/v1/alerts", authed(Permission::kRead, HandleListAlerts));
   server_->Post(R"(/v1/alerts/(\d+)/ack)", authed(Permission::kIssue, HandleAcknowledgeAlert));
+  server_->Get("/v1/watch", authed(Permission::kRead, HandleListWatchResults));
   // Consumers too: the handler (pins) or the backend (bundles) checks which certificate.
   server_->Get(R"(/v1/pins/([^/]+))", authed(Permission::kConsumerRead, HandleGetPins));
   server_->Post(R"(/v1/pins/([^/]+)/emergency-rotate)",

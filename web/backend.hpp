@@ -18,6 +18,7 @@
 #include "web/alert_types.hpp"
 #include "web/auth.hpp"
 #include "web/lifecycle_types.hpp"
+#include "web/watch_view.hpp"
 
 namespace ck::web {
 
@@ -186,6 +187,10 @@ class Backend {
   virtual Result<AlertView> AcknowledgeAlert(int64_t id, const std::string& by) {
     (void)id, (void)by;
     return UnimplementedError("this daemon does not keep alerts");
+  }
+  // The latest result of every watched endpoint and certificate file, by target (issue 6).
+  virtual Result<std::vector<WatchResultView>> ListWatchResults() {
+    return UnimplementedError("this daemon does not watch endpoints or files");
   }
 
  protected:

@@ -18,5 +18,6 @@ void RegisterCaCommands(CLI::App& app, CommandEnv& env);    // ca init|issue|sig
 void RegisterTokenCommands(CLI::App& app, CommandEnv& env);
 void RegisterLifecycleCommands(CLI::App& app, CommandEnv& env);  // ls, status, renew, pins, events
 void RegisterAlertCommands(CLI::App& app, CommandEnv& env);      // alert test|ls
+void RegisterWatchCommands(CLI::App& app, CommandEnv& env);      // watch check
 
 }  // namespace ck::cli
