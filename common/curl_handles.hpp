@@ -1,5 +1,5 @@
-// RAII owners for libcurl handles, and curl's one-time global init. Header-only so common/
-// itself does not link curl; a target that includes this links CURL::libcurl.
+// RAII owners for libcurl handles, and curl's one-time global init, shared by the two files
+// that talk to curl (http_client.cpp, smtp_client.cpp). Private to common/.
 #pragma once
 
 #include <curl/curl.h>

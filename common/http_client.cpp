@@ -1,5 +1,5 @@
-// The only file that includes curl. Every curl handle is owned by a unique_ptr with its
-// cleanup function as deleter.
+// With smtp_client.cpp, the only file that includes curl. Every curl handle is owned by a
+// unique_ptr with its cleanup function as deleter (common/curl_handles.hpp).
 #include "common/http_client.hpp"
 
 #include <curl/curl.h>
@@ -9,34 +9,20 @@
 #include <cctype>
 #include <mutex>
 
+#include "common/curl_handles.hpp"
+
 namespace ck::http {
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+using EasyPtr = CurlEasy;
+using SlistPtr = CurlSlist;
 struct ShareDeleter {
   void operator()(CURLSH* s) const { curl_share_cleanup(s); }
 };
 
-// curl_global_init is not thread-safe: every handle is made after this ran once.
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+void GlobalInitOnce() { CurlGlobalInitOnce(); }
 
-bool Append(SlistPtr& list, const std::string& line) {
-  curl_slist* next = curl_slist_append(list.get(), line.c_str());
-  if (next == nullptr) return false;
-  (void)list.release();
-  list.reset(next);
-  return true;
-}
+bool Append(SlistPtr& list, const std::string& line) { return CurlSlistAppend(list, line.c_str()); }
 
 struct Sink {
   Response* response;

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <ctime>
 
-#include "common/curl_handles.hpp"
 #include "common/file_util.hpp"
 #include "common/rng.hpp"
+#include "common/smtp_client.hpp"
 #include "daemon/alerts/notice_text.hpp"
 #include "store/secret_string.hpp"
 
@@ -52,22 +52,6 @@ std::string Domain(std::string_view address) {
   return at == std::string_view::npos ? "certkeeper.invalid" : std::string(address.substr(at + 1));
 }
 
-struct Upload {
-  std::string_view data;
-  size_t offset = 0;
-};
-
-size_t ReadPayload(char* buffer, size_t size, size_t n, void* user) {
-  auto* up = static_cast<Upload*>(user);
-  size_t room = size * n;
-  size_t len = std::min(room, up->data.size() - up->offset);
-  std::memcpy(buffer, up->data.data() + up->offset, len);
-  up->offset += len;
-  return len;
-}
-
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
-
 }  // namespace
 
 std::string Rfc5322Date(TimePoint t) {
@@ -105,24 +89,13 @@ std::string EmailChannel::Message(const AlertNotice& notice, TimePoint now,
 }
 
 Status EmailChannel::Send(const AlertNotice& notice) {
-  CurlEasy curl = NewCurlEasy();
-  if (!curl) return InternalError("curl_easy_init failed");
-  CURL* c = curl.get();
-
   const TimePoint now = clock_.Now();
   SystemRng rng;
   char id[80];
   std::snprintf(id, sizeof id, "%016llx.%016llx", static_cast<unsigned long long>(rng.NextU64()),
                 static_cast<unsigned long long>(ToUnixSeconds(now)));
   const std::string message = Message(notice, now, std::string(id) + "@" + Domain(c_.from));
-  Upload upload{message};
 
-  CurlSlist rcpt;
-  for (const auto& r : c_.to) {
-    if (!CurlSlistAppend(rcpt, ("<" + r + ">").c_str())) {
-      return InternalError("curl_slist_append failed");
-    }
-  }
   store::SecretString password;
   if (!c_.password_file.empty()) {
     RETURN_IF_ERROR(CheckSecretFileMode(c_.password_file));
@@ -130,50 +103,15 @@ Status EmailChannel::Send(const AlertNotice& notice) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     password = store::SecretString(std::move(text));
   }
-  const std::string from = "<" + c_.from + ">";
-  char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, c_.smtp.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  // STARTTLS or fail: curl refuses to send when the server does not offer it.
-  curl_easy_setopt(c, CURLOPT_USE_SSL,
-                   static_cast<long>(c_.starttls_required ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (!c_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, c_.ca_bundle.c_str());
-  const long total_ms = static_cast<long>(c_.timeout.count() * 1000);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(total_ms, 5000L));
-  curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
-  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
-  if (!c_.username.empty()) {
-    curl_easy_setopt(c, CURLOPT_USERNAME, c_.username.c_str());
-    // view() of a std::string is NUL-terminated; curl copies it.
-    curl_easy_setopt(c, CURLOPT_PASSWORD, password.view().data());
-  }
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadPayload);
-  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
-
-  CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) return OkStatus();
-  std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);
-  while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
-  const std::string what = "email via " + c_.smtp + ": " + why;
-  switch (rc) {
-    case CURLE_USE_SSL_FAILED:
-      return FailedPreconditionError(what + " (the server does not offer STARTTLS)");
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-      return FailedPreconditionError(what + " (set ca_bundle to trust the SMTP server)");
-    case CURLE_LOGIN_DENIED: return PermissionDeniedError(what);
-    case CURLE_OPERATION_TIMEDOUT: return DeadlineExceededError(what);
-    default: return UnavailableError(what);
-  }
+  smtp::MailOptions o;
+  o.url = c_.smtp;
+  o.require_tls = c_.starttls_required;
+  o.ca_bundle = c_.ca_bundle;
+  o.username = c_.username;
+  o.password = password.view();
+  o.total_timeout = c_.timeout;
+  o.connect_timeout = std::min<std::chrono::milliseconds>(c_.timeout, std::chrono::seconds(5));
+  return smtp::SendMail(o, c_.from, c_.to, message);
 }
 
 }  // namespace ck::alerts

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "acme/curl_transport.hpp"
 #include "common/file_util.hpp"
+#include "common/http_client.hpp"
 #include "daemon/alerts/notice_text.hpp"
 #include "daemon/deploy/webhook_deployer.hpp"
 #include "store/secret_string.hpp"
@@ -22,23 +22,23 @@ std::string Snippet(std::string_view body) {
 // One bounded POST of a JSON body; 2xx is success, anything else an error naming the URL.
 Status PostJson(const config::AlertChannelConfig& c, const std::string& body,
                 std::vector<std::pair<std::string, std::string>> extra_headers) {
-  acme::CurlTransportOptions topts;
-  topts.ca_bundle = c.ca_bundle;
-  topts.user_agent = "certkeeper-alerts";
-  topts.total_timeout = c.timeout;
-  topts.connect_timeout = std::min<std::chrono::milliseconds>(c.timeout, std::chrono::seconds(5));
-  topts.max_response_bytes = 64 * 1024;
-  acme::CurlTransport transport(topts);
-  acme::HttpRequest req;
+  http::ClientOptions options;
+  options.ca_bundle = c.ca_bundle;
+  options.user_agent = "certkeeper-alerts";
+  options.total_timeout = c.timeout;
+  options.connect_timeout = std::min<std::chrono::milliseconds>(c.timeout, std::chrono::seconds(5));
+  options.max_response_bytes = 64 * 1024;
+  http::Request req;
   req.method = "POST";
   req.url = c.url;
   req.headers = {{"Content-Type", "application/json"}};
   for (auto& h : extra_headers) req.headers.push_back(std::move(h));
   req.body = body;
-  auto resp = transport.Do(req);
+  http::Connection connection;
+  auto resp = connection.Do(req, options);
   if (!resp.ok()) {
-    return Status(resp.status().code(),
-                  c.type + " " + c.url + ": " + std::string(resp.status().message()));
+    // The client's message starts with "POST URL: ".
+    return Status(resp.status().code(), c.type + " " + std::string(resp.status().message()));
   }
   if (resp->status < 200 || resp->status >= 300) {
     return UnavailableError(c.type + " " + c.url + " answered HTTP " +
