@@ -174,15 +174,15 @@ Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
     a.resolved_at = now;
     ++summary.resolved;
     closed_now.insert(a.id);
+    // Keep an acknowledgement that came in since the list was read.
+    if (auto fresh = store_.GetAlert(a.id); fresh.ok()) {
+      a.acknowledged_at = fresh->acknowledged_at;
+      a.acknowledged_by = fresh->acknowledged_by;
+    }
     const bool announced = !ChannelSet(Details(a), kNotified).empty();
     if (superseded.contains(key) || !announced) {
       // A tighter threshold took over (its own notice says more), or nobody heard of it.
       a.resolved_notified_at = now;
-      auto fresh = store_.GetAlert(a.id);
-      if (fresh.ok()) {
-        a.acknowledged_at = fresh->acknowledged_at;
-        a.acknowledged_by = fresh->acknowledged_by;
-      }
       RETURN_IF_ERROR(store_.PutAlert(a).status());
       continue;
     }

@@ -289,6 +289,11 @@ TEST_F(EngineTest, AcknowledgementSurvivesEngineUpdates) {
   EXPECT_TRUE(after.notified_at.has_value());
   EXPECT_EQ(after.acknowledged_by, "alice");
   EXPECT_FALSE(after.resolved_at.has_value()) << "acknowledging does not resolve";
+  SetCertificate("0B", clock_.Now() + 90 * kDay);  // renewed: the alert resolves
+  Evaluate();
+  auto resolved = All()[0];
+  EXPECT_TRUE(resolved.resolved_at.has_value());
+  EXPECT_EQ(resolved.acknowledged_by, "alice") << "resolving keeps the acknowledgement";
 }
 
 TEST_F(EngineTest, UnknownCurrentCertificateDoesNotResolveItsAlerts) {
