@@ -174,10 +174,11 @@ def curl_login(daemon, token):
         ["curl", "-s", "-D", "-", "--cacert", daemon.ca_bundle(), "-H",
          "Content-Type: application/json", "--data", json.dumps({"token": token}),
          daemon.url + "/v1/session"], capture_output=True, text=True, timeout=30).stdout
-    head, _, body = out.partition("\r\n\r\n")
+    # text mode turned the header lines' CRLF into "\n"
+    head, _, body = out.partition("\n\n")
     status = int(head.split(" ", 2)[1])
     cookie = ""
-    for line in head.split("\r\n"):
+    for line in head.split("\n"):
         if line.lower().startswith("set-cookie:"):
             cookie = line.split(":", 1)[1].strip()
     return status, cookie, body

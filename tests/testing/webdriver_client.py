@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 
-ELEMENT_KEY = "element-6066-11e4-a52e-4f1f4d5ab14a"  # W3C WebDriver §12.1 web element id
+ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf"  # W3C WebDriver §12.1 web element id
 
 
 class WebDriverError(Exception):
