@@ -178,6 +178,7 @@ Result<std::vector<web::CertificateView>> DaemonBackend::ListCertificates(
   q.expiring_before = f.expiring_before;
   q.after_id = f.after_id;
   q.limit = f.limit;
+  q.text = f.text;
   ASSIGN_OR_RETURN(auto records, store_.ListCertificates(q));
   std::vector<web::CertificateView> out;
   out.reserve(records.size());

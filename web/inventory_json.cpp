@@ -38,9 +38,10 @@ HttpResponse JsonResponse(const json& body) {
 }
 
 // The lifecycle's view applies to the row it currently serves, not to superseded history.
+// By name and serial, whatever the row's source: the internal CA records the certificates it
+// issues for the lifecycle as "ca", ACME ones are "managed".
 const ManagedCertificateView* LifecycleFor(const CertificateView& c,
                                            const std::map<std::string, ManagedCertificateView>& m) {
-  if (c.source != "managed") return nullptr;
   auto it = m.find(c.name);
   if (it == m.end() || it->second.serial_hex != c.serial_hex) return nullptr;
   return &it->second;
@@ -133,6 +134,7 @@ json InventoryItemJson(const CertificateView& c, const ManagedCertificateView* m
             {"not_after", FormatRfc3339(c.not_after)},
             {"status", c.status},
             {"days_left", DaysLeft(c.not_after, now)}};
+  j["managed"] = managed != nullptr;
   if (managed != nullptr) {
     j["state"] = managed->status;
     j["last_renewal_at"] = TimeOrNull(managed->last_renewal_at);
@@ -152,12 +154,7 @@ HttpResponse InventoryListResponse(const HttpRequest& request, Backend& backend)
   auto list = backend.ListCertificates(*filter);
   if (!list.ok()) return ProblemResponse(list.status());
   std::map<std::string, ManagedCertificateView> managed;
-  for (const auto& c : *list) {
-    if (c.source == "managed") {
-      managed = ManagedByName(backend);
-      break;
-    }
-  }
+  if (!list->empty()) managed = ManagedByName(backend);
   json items = json::array();
   for (const auto& c : *list) items.push_back(InventoryItemJson(c, LifecycleFor(c, managed), now));
   // A full page means there may be more: hand out the cursor for the next one.
@@ -172,9 +169,7 @@ HttpResponse InventoryDetailResponse(int64_t id, Backend& backend) {
   auto cert = backend.GetCertificate(id);
   if (!cert.ok()) return ProblemResponse(cert.status());
   std::optional<ManagedCertificateView> managed;
-  if (cert->source == "managed") {
-    if (auto m = backend.GetManaged(cert->name); m.ok()) managed = std::move(*m);
-  }
+  if (auto m = backend.GetManaged(cert->name); m.ok()) managed = std::move(*m);
   const ManagedCertificateView* current =
       managed && managed->serial_hex == cert->serial_hex ? &*managed : nullptr;
   json j = InventoryItemJson(*cert, current, now);

@@ -24,8 +24,8 @@ Result<CertificateFilter> ParseInventoryFilter(const HttpRequest& request, TimeP
 // Whole days until not_after, rounded down (negative once expired).
 int64_t DaysLeft(TimePoint not_after, TimePoint now);
 
-// One row: the stored facts plus days_left and, for a managed certificate's current serial,
-// the lifecycle's state, last_renewal_at and next_renewal_at (null when unknown).
+// One row: the stored facts plus days_left, "managed" (the lifecycle serves this row now) and
+// then the lifecycle's state, last_renewal_at and next_renewal_at (else null).
 nlohmann::json InventoryItemJson(const CertificateView& c, const ManagedCertificateView* managed,
                                  TimePoint now);
 

@@ -215,7 +215,9 @@ def check_cookie_and_csrf(daemon, admin_token):
 def row_names(wd):
     return wd.execute(
         "return Array.from(document.querySelectorAll('#inventory-body tr'))"
-        ".map(r => [r.dataset.name, r.className, r.querySelector('td.days').textContent]);")
+        ".map(r => [r.dataset.name, r.className, r.querySelector('td.days').textContent,"
+        " r.querySelector('td.status').textContent, r.cells[6].textContent,"
+        " r.querySelector('td.name small').textContent]);")
 
 
 def run(args):
@@ -263,9 +265,12 @@ def run(args):
         names = [r[0] for r in seeded]
         check(names == EXPECTED_ORDER, "rows in order %s, expected %s (all: %s)" %
               (names, EXPECTED_ORDER, rows))
-        for name, cls, days in seeded:
+        for name, cls, days, status, next_renewal, source in seeded:
             want = "urgency-" + EXPECTED_URGENCY[name]
             check(want in cls.split(), "%s row has class %r, expected %s" % (name, cls, want))
+            # The lifecycle's view is merged in: state, planned renewal, "managed".
+            check(status == "valid" and next_renewal.startswith("in ") and "managed" in source,
+                  "%s row: status %r, next renewal %r, source %r" % (name, status, next_renewal, source))
         days = [int(r[2]) for r in seeded]
         check(days == sorted(days) and days[0] <= 5 and days[-1] >= 70, "days left: %s" % days)
         print("inventory order ok: " + ", ".join("%s (%s d)" % (r[0], r[2]) for r in seeded))

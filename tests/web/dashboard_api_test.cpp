@@ -112,10 +112,11 @@ class DashboardApiTest : public ::testing::Test {
     clock_ = std::make_unique<FakeClock>(kNow);
     backend_ = std::make_unique<DashboardBackend>(*clock_);
     auto& b = *backend_;
-    b.certificates = {Cert(1, "web", "managed", kNow + hours(24 * 20), "0a"),
+    // "web" is managed and issued by the internal CA, so its rows' source is "ca".
+    b.certificates = {Cert(1, "web", "ca", kNow + hours(24 * 20), "0a"),
                       Cert(2, "db", "ca", kNow + hours(24 * 3), "0b"),
                       Cert(3, "old", "external", kNow - hours(5), "0c"),
-                      Cert(4, "web", "managed", kNow - hours(24 * 40), "09")};
+                      Cert(4, "web", "ca", kNow - hours(24 * 40), "09")};
     b.certificates[3].status = "superseded";
     ManagedCertificateView web;
     web.name = "web";
@@ -374,10 +375,12 @@ TEST_F(DashboardApiTest, InventoryListsByTimeLeftWithLifecycleFields) {
   EXPECT_EQ(page["certificates"][1]["name"], "db");
   EXPECT_EQ(page["certificates"][1]["days_left"], 3);
   EXPECT_TRUE(page["certificates"][1]["state"].is_null());
+  EXPECT_EQ(page["certificates"][1]["managed"], false);
   json web = page["certificates"][2];
   EXPECT_EQ(web["name"], "web");
   EXPECT_EQ(web["days_left"], 20);
   EXPECT_EQ(web["state"], "valid");
+  EXPECT_EQ(web["managed"], true);
   EXPECT_EQ(web["next_renewal_at"], FormatRfc3339(kNow + hours(24 * 10)));
   EXPECT_EQ(web["last_renewal_at"], FormatRfc3339(kNow - hours(24 * 70)));
   EXPECT_EQ(web["sans"], json::array({"web.test"}));
@@ -391,6 +394,7 @@ TEST_F(DashboardApiTest, InventoryListsByTimeLeftWithLifecycleFields) {
   ASSERT_EQ(all["certificates"].size(), 4u);
   EXPECT_EQ(all["certificates"][0]["serial"], "09");
   EXPECT_TRUE(all["certificates"][0]["state"].is_null());
+  EXPECT_EQ(all["certificates"][0]["managed"], false);
 
   // Paging with the cursor; the old parameter name still works.
   auto first = json::parse(Send("GET", "/v1/certificates?limit=2",

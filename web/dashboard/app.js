@@ -119,6 +119,11 @@
     return 'ok';
   }
 
+  function sourceText(cert) {
+    const names = { managed: 'ACME', ca: 'internal CA', external: 'endpoint', file: 'file' };
+    return (names[cert.source] || cert.source) + (cert.managed ? ' · managed' : '');
+  }
+
   function statusText(cert) {
     if (cert.status !== 'active') return cert.status;
     if (urgency(cert) === 'expired') return 'expired';
@@ -204,7 +209,7 @@
         onclick: () => openDetail(c.id),
         onkeydown: (e) => { if (e.key === 'Enter') openDetail(c.id); },
       },
-      el('td', { class: 'name' }, el('span', { text: c.name }), el('small', { text: c.source })),
+      el('td', { class: 'name' }, el('span', { text: c.name }), el('small', { text: sourceText(c) })),
       el('td', { class: 'wide sans', text: (c.sans || []).join(', ') }),
       el('td', { class: 'wide', text: c.issuer }),
       el('td', { class: 'days', text: String(c.days_left) }),
@@ -431,7 +436,7 @@
     $('detail-title').textContent = d.name;
     $('detail').dataset.id = d.id;
     const facts = el('dl', { class: 'facts' },
-      el('dt', { text: 'Source' }), el('dd', { text: d.source }),
+      el('dt', { text: 'Source' }), el('dd', { text: sourceText(d) }),
       el('dt', { text: 'Status' }), el('dd', { text: statusText(d) }),
       el('dt', { text: 'Issuer' }), el('dd', { text: d.issuer }),
       el('dt', { text: 'Serial' }), el('dd', { class: 'mono', text: d.serial }),
@@ -478,7 +483,7 @@
       return;
     }
     const buttons = [];
-    if (d.source === 'managed') {
+    if (d.lifecycle) {  // a managed name: renewing makes a new version of it
       buttons.push(el('button', { type: 'button', id: 'renew-now', text: 'Renew now', onclick: () => renewNow(d) }));
     }
     if (d.source === 'ca' && d.status !== 'revoked') {
@@ -508,8 +513,20 @@
       const done = (fresh.events || []).find((e) => !known.has(e.id) && (e.kind === 'renewed' || e.kind === 'renewal_failed'));
       if (done || Date.now() - started > 120000) {
         stopDetailPoll();
-        $('detail-message').textContent = done ? (done.kind === 'renewed' ? 'Renewed: ' : 'Renewal failed: ') + done.message
+        const text = done ? (done.kind === 'renewed' ? 'Renewed: ' : 'Renewal failed: ') + done.message
           : 'No renewal event yet; check the event log later.';
+        if (done && done.kind === 'renewed') {
+          // Show the new version: the one just viewed is now superseded history.
+          try {
+            const current = await api('GET', '/v1/certificates' + query({ name: d.name, status: 'active', limit: 1 }));
+            const next = current.certificates[0];
+            if (next && next.id !== state.detailId) {
+              state.detailId = next.id;
+              await refreshDetail();
+            }
+          } catch (e) { /* keep showing the old version */ }
+        }
+        $('detail-message').textContent = text;
         loadInventory();
         loadTimeline();
       }
