@@ -64,7 +64,7 @@ struct CertificateView {
   TimePoint not_after;
   std::string status;
   std::string cert_pem;
-  std::string chain_pem;  // intermediates, when the store has them
+  std::string chain_pem{};  // intermediates, when the store has them
 };
 
 struct CertificateFilter {

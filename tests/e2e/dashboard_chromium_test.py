@@ -319,6 +319,32 @@ def run(args):
         wd.screenshot(shot)
         print("screenshot: " + shot)
 
+        # --- revoke a CA-issued certificate, with the confirmation step ---
+        code, issued = daemon.api("POST", "/v1/certificates/issue", cli_token,
+                                  {"profile": "server", "name": "adhoc", "dns": ["adhoc.svc.test"]})
+        check(code == 201, "issue adhoc: %d %s" % (code, issued))
+        serial = json.loads(issued)["serial"]
+        wd.click("#detail-close")
+        wd.clear("#search")
+        wd.type("#search", "adhoc.svc")
+        wait_for("the adhoc row", lambda: [r[0] for r in row_names(wd)] == ["adhoc"])
+        wd.click("#inventory-body tr[data-name='adhoc']")
+        wait_for("the adhoc detail", lambda: wd.text("#detail-title") == "adhoc" and wd.find_all("#revoke"))
+        check(not wd.find_all("#renew-now"), "renew offered for a certificate without a lifecycle")
+        wd.click("#revoke")
+        wait_for("the confirmation", lambda: wd.displayed("#revoke-confirm"))
+        check(serial in wd.text("#detail-actions"), "the confirmation does not name the serial")
+        code, body = daemon.api("GET", "/v1/certificates?serial=" + serial, cli_token)
+        check(json.loads(body)["certificates"][0]["status"] == "active",
+              "revoked before the confirmation")
+        wd.click("#revoke-confirm")
+        wait_for("the revocation", lambda: "Revoked" in wd.text("#detail-message"))
+        code, body = daemon.api("GET", "/v1/certificates?serial=" + serial, cli_token)
+        check(json.loads(body)["certificates"][0]["status"] == "revoked",
+              "the store does not show the revocation: " + body)
+        check(not wd.find_all("#revoke"), "revoke still offered after the revocation")
+        print("revoke with confirmation -> serial %s revoked" % serial)
+
         # --- phone size ---
         wd.click("#detail-close")
         wd.clear("#search")
