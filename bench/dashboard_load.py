@@ -146,6 +146,7 @@ def main():
     parser.add_argument("--certkeeper", required=True)
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--loads", type=int, default=7)
+    parser.add_argument("--pages", type=int, default=10, help="Next clicks timed after the loads")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="ck-dashboard-bench-")
@@ -211,6 +212,21 @@ def main():
                 continue  # warm-up: the first load also fills caches
             samples.append((timings["inventory"], timings["timeline"], rows))
             log("load %d: table %.0f ms, timeline %.0f ms, %d rows" % (i, *samples[-1]))
+        # Paging: "Next" through the first pages (cursor requests), in-page time per page.
+        pages = []
+        for _ in range(args.pages):
+            before = wd.execute("return Number(document.body.dataset.inventoryReady);")
+            start = wd.execute("const t = performance.now(); document.getElementById('next').click(); return t;")
+            deadline = time.monotonic() + 10
+            while wd.execute("return Number(document.body.dataset.inventoryReady);") == before:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the next page did not render")
+                time.sleep(0.01)
+            pages.append(wd.execute("return window.ckTimings.lastInventory;") - start)
+        page_no = wd.text("#page-info")
+        log("paged to %s: %s ms" % (page_no, ", ".join("%.0f" % p for p in pages)))
+        print("RESULT dashboard_paging n=%d pages=%d next_page_p50_ms=%.0f next_page_max_ms=%.0f"
+              % (total, len(pages), statistics.median(pages), max(pages)))
         table = [s[0] for s in samples]
         usable = [max(s[0], s[1]) for s in samples]
         print("RESULT dashboard_load n=%d loads=%d table_p50_ms=%.0f timeline_p50_ms=%.0f "

@@ -82,7 +82,9 @@ fi
 # CERTKEEPER=/path/to/certkeeper measures that binary instead of the one built here.
 CK="${CERTKEEPER:-$BUILD/daemon/certkeeper}"
 [[ -x "$CK" ]] || die "certkeeper binary not found at $CK"
-for p in ca_bench api_load acme_bench; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
+# Only the programs the chosen phases run (the dashboard phase needs none of them).
+progs=(); want ca && progs+=(ca_bench); want api && progs+=(api_load); want acme && progs+=(acme_bench)
+for p in "${progs[@]}"; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
 
 # --- run state ---------------------------------------------------------------------------------
 # State on a real disk (not tmpfs): the store's fsyncs are part of what is measured.

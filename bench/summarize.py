@@ -173,6 +173,8 @@ def main():
             ["first inventory page rendered", fmt(num(d, "table_p50_ms"), 0), "-"],
             ["90-day timeline rendered", fmt(num(d, "timeline_p50_ms"), 0), "-"],
             ["usable (both)", fmt(num(d, "usable_p50_ms"), 0), fmt(num(d, "usable_max_ms"), 0)],
+            ["next page (cursor) rendered", fmt(num(g("dashboard_paging"), "next_page_p50_ms"), 0),
+             fmt(num(g("dashboard_paging"), "next_page_max_ms"), 0)],
             ["GET /v1/certificates, first page of 100", fmt(num(a, "first_page_p50_ms"), 1),
              fmt(num(a, "first_page_max_ms"), 1)],
             ["GET /v1/certificates, page 22 (cursor)", fmt(num(a, "deep_page_p50_ms"), 1),

@@ -226,6 +226,7 @@
     $('next').disabled = page.next_after === null || page.next_after === undefined;
     $('inventory-message').textContent = rows.length ? '' : 'No certificate matches.';
     if (!window.ckTimings.inventory) window.ckTimings.inventory = performance.now();
+    window.ckTimings.lastInventory = performance.now();
     document.body.dataset.inventoryReady = String(Number(document.body.dataset.inventoryReady || 0) + 1);
   }
 
