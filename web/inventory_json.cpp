@@ -1,6 +1,7 @@
 #include "web/inventory_json.hpp"
 
 #include <charconv>
+#include <set>
 
 #include "common/duration.hpp"
 #include "pki/certificate.hpp"
@@ -47,12 +48,21 @@ const ManagedCertificateView* LifecycleFor(const CertificateView& c,
   return &it->second;
 }
 
-// Managed views by name; empty when this daemon has no lifecycle (the rows still show).
-std::map<std::string, ManagedCertificateView> ManagedByName(Backend& backend) {
+// The lifecycle views of the names on this page (at most a page's worth of lookups, whatever
+// the number of managed certificates); empty when this daemon has no lifecycle.
+std::map<std::string, ManagedCertificateView> ManagedOnPage(
+    const std::vector<CertificateView>& page, Backend& backend) {
   std::map<std::string, ManagedCertificateView> out;
-  auto list = backend.ListManaged();
-  if (!list.ok()) return out;
-  for (auto& m : *list) out.emplace(m.name, std::move(m));
+  std::set<std::string> asked;
+  for (const auto& c : page) {
+    if (!asked.insert(c.name).second) continue;
+    auto m = backend.GetManaged(c.name);
+    if (m.ok()) {
+      out.emplace(c.name, std::move(*m));
+    } else if (m.status().code() == StatusCode::kUnimplemented) {
+      break;  // no lifecycle here: no name is managed
+    }
+  }
   return out;
 }
 
@@ -153,8 +163,7 @@ HttpResponse InventoryListResponse(const HttpRequest& request, Backend& backend)
   if (!filter.ok()) return ProblemResponse(filter.status());
   auto list = backend.ListCertificates(*filter);
   if (!list.ok()) return ProblemResponse(list.status());
-  std::map<std::string, ManagedCertificateView> managed;
-  if (!list->empty()) managed = ManagedByName(backend);
+  const std::map<std::string, ManagedCertificateView> managed = ManagedOnPage(*list, backend);
   json items = json::array();
   for (const auto& c : *list) items.push_back(InventoryItemJson(c, LifecycleFor(c, managed), now));
   // A full page means there may be more: hand out the cursor for the next one.

@@ -471,6 +471,19 @@ TEST_F(DashboardApiTest, DetailShowsChainKeyPinsDeployAndEvents) {
       404);
 }
 
+TEST_F(DashboardApiTest, ResponsesAreNotCompressed) {
+  // Brotli at cpp-httplib's quality cost ~1 s per 400 KB inventory page: the server ignores
+  // Accept-Encoding (loopback/LAN, where bytes are cheap and CPU is not).
+  for (const char* path : {"/assets/app.js", "/v1/certificates"}) {
+    auto res = Send("GET", path,
+                    {{"Accept-Encoding", "gzip, deflate, br"},
+                     {"Authorization", "Bearer " + backend_->viewer_token}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << path;
+    EXPECT_EQ(res->get_header_value("Content-Encoding"), "") << path;
+  }
+}
+
 TEST(SessionCookieTest, CookieValueFindsTheNamedCookie) {
   EXPECT_EQ(CookieValue("a=1; ck_session=xyz; b=2", "ck_session"), "xyz");
   EXPECT_EQ(CookieValue("ck_session=\"q\"", "ck_session"), "q");
