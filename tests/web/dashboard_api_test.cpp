@@ -491,6 +491,26 @@ TEST(SessionCookieTest, CookieValueFindsTheNamedCookie) {
   EXPECT_EQ(CookieValue("", "ck_session"), "");
 }
 
+TEST(OriginTest, OnlyThisServersOriginCounts) {
+  auto req = [](std::map<std::string, std::string> headers) {
+    HttpRequest r;
+    r.method = "POST";
+    r.headers = std::move(headers);
+    r.headers["host"] = "127.0.0.1:8443";
+    return r;
+  };
+  EXPECT_TRUE(OriginIsSameSite(req({})));  // curl, scripts: no Origin
+  EXPECT_TRUE(OriginIsSameSite(req({{"origin", "https://127.0.0.1:8443"}})));
+  EXPECT_TRUE(OriginIsSameSite(
+      req({{"origin", "https://127.0.0.1:8443"}, {"sec-fetch-site", "same-origin"}})));
+  EXPECT_FALSE(OriginIsSameSite(req({{"origin", "https://127.0.0.1:9443"}})));
+  EXPECT_FALSE(OriginIsSameSite(req({{"origin", "https://evil.example"}})));
+  EXPECT_FALSE(OriginIsSameSite(req({{"origin", "null"}})));
+  EXPECT_FALSE(OriginIsSameSite(req({{"origin", "file://127.0.0.1:8443"}})));
+  EXPECT_FALSE(OriginIsSameSite(req({{"sec-fetch-site", "cross-site"}})));
+  EXPECT_FALSE(OriginIsSameSite(req({{"sec-fetch-site", "same-site"}})));
+}
+
 TEST(DaysLeftTest, RoundsDown) {
   EXPECT_EQ(DaysLeft(kNow + hours(47), kNow), 1);
   EXPECT_EQ(DaysLeft(kNow + hours(48), kNow), 2);
