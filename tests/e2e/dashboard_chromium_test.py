@@ -296,6 +296,17 @@ def run(args):
         wait_for("the search result", lambda: [r[0] for r in row_names(wd)] == ["month"])
         print("search 'month-alt' -> %s" % [r[0] for r in row_names(wd)])
 
+        # --- the source filter: no external endpoint is watched here ---
+        def select(css, value):
+            wd.execute("const s = document.querySelector(arguments[0]); s.value = arguments[1];"
+                       "s.dispatchEvent(new Event('change'));", css, value)
+        select("#filter-source", "external")
+        wait_for("the empty external list", lambda: not row_names(wd) and
+                 "No certificate matches" in wd.text("#inventory-message"))
+        select("#filter-source", "ca")
+        wait_for("the CA-issued list", lambda: [r[0] for r in row_names(wd)] == ["month"])
+        print("source filter: external -> none, internal CA -> %s" % [r[0] for r in row_names(wd)])
+
         # --- detail ---
         wd.click("#inventory-body tr[data-name='month']")
         wait_for("the detail", lambda: wd.displayed("#detail") and wd.text("#detail-title") == "month")
