@@ -385,6 +385,15 @@ def run(args):
 
         errors = wd.severe_console_errors()
         check(not errors, "browser console errors (CSP violations?): %s" % errors)
+        violations = wd.execute("return window.ckCspViolations;")
+        check(violations == [], "CSP violations: %s" % violations)
+        # The policy is enforced: an injected inline script does not run and is reported.
+        wd.execute("const s = document.createElement('script'); s.textContent = 'window.ckInline = 1';"
+                   "document.body.append(s);")
+        wait_for("the CSP report", lambda: wd.execute("return window.ckCspViolations.length") > 0)
+        check(wd.execute("return window.ckInline === undefined"), "an inline script ran")
+        print("CSP: no violations by the page; an injected inline script was blocked (%s)"
+              % wd.execute("return window.ckCspViolations[0]"))
         ok = True
     except (CheckFailed, WebDriverError) as e:
         print("FAILED: %s" % e, file=sys.stderr)

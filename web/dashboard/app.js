@@ -24,6 +24,11 @@
   };
   // Load milestones for tests and the benchmark (ms since navigation start).
   window.ckTimings = {};
+  // Content-Security-Policy violations (the end-to-end test expects none).
+  window.ckCspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.ckCspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
+  });
 
   const $ = (id) => document.getElementById(id);
 
