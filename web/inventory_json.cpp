@@ -34,7 +34,9 @@ json TimeOrNull(const std::optional<TimePoint>& t) {
 
 HttpResponse JsonResponse(const json& body) {
   HttpResponse r;
-  r.body = body.dump();
+  // Names and SANs of watched files and endpoints come from outside: invalid UTF-8 becomes
+  // U+FFFD instead of a throw (which would fail the whole page).
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 

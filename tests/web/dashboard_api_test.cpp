@@ -413,6 +413,16 @@ TEST_F(DashboardApiTest, InventoryListsByTimeLeftWithLifecycleFields) {
     EXPECT_EQ(second["certificates"][0]["name"], "db") << param;
   }
 
+  // A file name that is not UTF-8 still lists (replacement character), not a 500.
+  backend_->certificates.push_back(
+      Cert(5, std::string("/etc/ssl/caf\xe9.pem"), "file", kNow + hours(24 * 400), "0d"));
+  auto odd =
+      Send("GET", "/v1/certificates", {{"Authorization", "Bearer " + backend_->viewer_token}});
+  ASSERT_TRUE(odd);
+  ASSERT_EQ(odd->status, 200) << odd->body;
+  EXPECT_EQ(json::parse(odd->body)["certificates"].back()["name"], "/etc/ssl/caf\xEF\xBF\xBD.pem");
+  backend_->certificates.pop_back();
+
   // Filters reach the backend.
   ASSERT_EQ(
       Send("GET", "/v1/certificates?q=Web.TEST&source=managed&expiring_before=2030-01-01T00:00:00Z",
