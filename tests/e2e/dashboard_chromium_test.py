@@ -100,6 +100,8 @@ class Daemon:
                 '  type = "files"',
                 '  dir = "%s"' % deploy,
             ]
+            if name == "soon":  # a pin set, shown with its windows in the detail
+                lines += ["  [certificate.pins]", '  overlap = "1h"']
         path = os.path.join(self.work, "certkeeper.toml")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -381,6 +383,20 @@ def run(args):
                  "soon.svc.test" in wd.text("#detail-body"))
         check(not wd.find_all("#renew-now") and not wd.find_all("#revoke"),
               "a viewer is offered actions")
+        pins = wd.execute(
+            "const h = Array.from(document.querySelectorAll('#detail-body h3'))"
+            ".find(e => e.textContent === 'Pins');"
+            "return h ? Array.from(h.parentElement.querySelectorAll('tbody tr'))"
+            ".map(r => Array.from(r.cells).map(c => c.textContent)) : null;")
+        check(pins and len(pins) >= 2, "the pins of 'soon' with their windows: %s" % pins)
+        states = sorted(p[1] for p in pins)
+        check(any(p[3] != "—" for p in pins), "no pin has an active-from time: %s" % pins)
+        print("pins of 'soon': %s" % states)
+        wd.execute("const h = Array.from(document.querySelectorAll('#detail-body h3'))"
+                   ".find(e => e.textContent === 'Pins'); h.scrollIntoView();")
+        shot = os.path.join(args.out_dir, "dashboard-viewer-pins-1280x800.png")
+        wd.screenshot(shot)
+        print("screenshot: " + shot)
         print("viewer: no actions offered")
 
         errors = wd.severe_console_errors()
