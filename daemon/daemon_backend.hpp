@@ -25,6 +25,8 @@ class DaemonBackend final : public web::Backend {
   web::HealthReport Health() override;
   Result<web::Identity> AuthenticateToken(std::string_view token) override;
   Result<web::Identity> AuthenticateClientCertificate(const pki::Certificate& leaf) override;
+  Result<web::Identity> AuthenticateTokenHash(std::string_view token_hash) override;
+  TimePoint Now() override { return clock_.Now(); }
   Result<web::NewToken> CreateToken(const std::string& name, web::Role role,
                                     std::chrono::seconds ttl) override;
   Result<std::vector<web::TokenInfo>> ListTokens() override;

@@ -10,6 +10,7 @@
 #include "common/status.hpp"
 #include "web/backend.hpp"
 #include "web/lifecycle_handlers.hpp"
+#include "web/session_store.hpp"
 #include "web/tls_config.hpp"
 
 namespace httplib {
@@ -31,6 +32,10 @@ struct AdminServerOptions {
   int max_long_polls = 24;
   // HTTPS when set (the default in the daemon); plain HTTP only for tests of the routing.
   std::shared_ptr<TlsServerSettings> tls;
+  // Dashboard sessions (idle/absolute expiry, bound) and the clock that ages them; nullptr =
+  // the system clock.
+  SessionOptions sessions;
+  const Clock* clock = nullptr;
 };
 
 class AdminServer {
@@ -52,6 +57,8 @@ class AdminServer {
   Backend& backend_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<LongPollGate> long_polls_;
+  SystemClock system_clock_;
+  SessionStore sessions_;
   std::thread thread_;
 };
 

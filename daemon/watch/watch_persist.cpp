@@ -170,4 +170,18 @@ Result<store::WatchResultRecord> PersistOutcome(
   return r;
 }
 
+Status ForgetTarget(store::Store& store, const store::WatchResultRecord& result) {
+  return store.RunInTransaction([&](store::Store& tx) -> Status {
+    RETURN_IF_ERROR(tx.DeleteWatchResult(result.target));
+    if (!result.certificate_id) return OkStatus();
+    auto leaf = tx.GetCertificate(*result.certificate_id);
+    if (!leaf.ok()) {
+      return leaf.status().code() == StatusCode::kNotFound ? OkStatus() : leaf.status();
+    }
+    if (leaf->status != store::kCertActive) return OkStatus();
+    leaf->status = kCertUnwatched;
+    return tx.PutCertificate(*leaf).status();
+  });
+}
+
 }  // namespace ck::watch

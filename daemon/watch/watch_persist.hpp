@@ -30,4 +30,11 @@ Result<store::WatchResultRecord> PersistOutcome(
     store::Store& store, const CheckOutcome& outcome,
     const std::optional<store::WatchResultRecord>& previous, TimePoint now);
 
+// A target nobody watches any more (watch removed, file deleted): its result goes, and its leaf
+// row becomes "unwatched" so that expiry alerts, metrics and the inventory stop counting a
+// certificate that is no longer looked at. The row itself stays as history. One transaction;
+// NotFound when the target has no result.
+inline constexpr char kCertUnwatched[] = "unwatched";
+Status ForgetTarget(store::Store& store, const store::WatchResultRecord& result);
+
 }  // namespace ck::watch

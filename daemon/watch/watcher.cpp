@@ -48,7 +48,7 @@ Status Watcher::Configure(const std::vector<config::WatchConfig>& watches,
   }
   for (const auto& r : *stored) {
     if (CoveredByAny(watches, r.target)) continue;
-    Status s = store_.DeleteWatchResult(r.target);
+    Status s = ForgetTarget(store_, r);
     if (!s.ok() && s.code() != StatusCode::kNotFound) {
       log::Warn("watch: cannot delete the result of a removed watch",
                 {{"target", r.target}, {"reason", s.message()}});
@@ -116,7 +116,11 @@ TimePoint Watcher::RunOnce() {
         const bool other = std::any_of(all.begin(), all.end(), [&](const auto& w) {
           return WatchKey(w) != WatchKey(due[i]) && WatchCovers(w, target);
         });
-        if (!other) (void)store_.DeleteWatchResult(target);
+        if (other) continue;
+        if (Status s = ForgetTarget(store_, r); !s.ok() && s.code() != StatusCode::kNotFound) {
+          log::Warn("watch: cannot forget a file that no longer matches",
+                    {{"target", target}, {"reason", s.message()}});
+        }
       }
     }
     std::lock_guard lock(mu_);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/daemon_backend.hpp"
+#include "daemon/watch/watch_persist.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/daemon/watch/watch_test_servers.hpp"
 #include "tests/testing/status_matchers.hpp"
@@ -192,8 +193,14 @@ TEST_F(WatcherTest, RemovedWatchAndDeletedFileLoseTheirResultsButKeepHistory) {
   ASSERT_OK(watcher.Configure({}, monitor_));
   ASSERT_OK_AND_ASSIGN(results, store_->ListWatchResults());
   EXPECT_TRUE(results.empty());
-  EXPECT_EQ(Rows(a).size(), 1u);  // history stays
-  EXPECT_EQ(Rows(b).size(), 1u);
+  // History stays, no longer active: alerts, metrics and the inventory stop counting them.
+  ASSERT_EQ(Rows(a).size(), 1u);
+  ASSERT_EQ(Rows(b).size(), 1u);
+  EXPECT_EQ(Rows(a)[0].status, kCertUnwatched);
+  EXPECT_EQ(Rows(b)[0].status, kCertUnwatched);
+  ASSERT_OK_AND_ASSIGN(auto due,
+                       store_->ListDueBefore(clock_.Now() + std::chrono::hours(24 * 3650)));
+  EXPECT_TRUE(due.empty());
 }
 
 TEST_F(WatcherTest, ARestartContinuesTheStoredSchedule) {
