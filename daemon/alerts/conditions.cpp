@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "common/duration.hpp"
 
@@ -102,6 +103,13 @@ std::vector<Condition> EvaluateConditions(const AlertSnapshot& snapshot, TimePoi
     AddExpiry(out, w.source == "file" ? "Watched file" : "Watched endpoint", w.name, w.serial_hex,
               w.not_after, now, config);
   }
+  // A watched leaf inside an expiry threshold already has its own alert: the watch's
+  // "expiring"/"expired" problem for that target says the same thing (or is about an
+  // intermediate, which it cannot be told apart from) and would double the notice.
+  std::set<std::string> expiry_alerted;
+  for (const auto& c : out) {
+    if (c.kind == "expiry") expiry_alerted.insert(c.subject);
+  }
   for (const auto& e : snapshot.endpoints) {
     if (e.outcome == "error") {
       Condition c;
@@ -113,6 +121,9 @@ std::vector<Condition> EvaluateConditions(const AlertSnapshot& snapshot, TimePoi
       out.push_back(std::move(c));
     } else if (e.outcome == "problems") {
       for (const auto& p : e.problems) {
+        if ((p.code == "expiring" || p.code == "expired") && expiry_alerted.count(e.target)) {
+          continue;
+        }
         Condition c;
         c.kind = "endpoint";
         c.subject = e.target;

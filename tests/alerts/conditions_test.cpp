@@ -179,6 +179,28 @@ TEST_F(ConditionsTest, WatchedCertificatesAndEndpointProblems) {
   EXPECT_TRUE(EvaluateConditions(s, clock_.Now(), config_).empty());
 }
 
+// A watched leaf inside a threshold has its expiry alert; the watch's own "expiring" problem
+// for that target would say it twice. An expiring intermediate behind a leaf that is not near
+// its end still alerts through the endpoint problem.
+TEST_F(ConditionsTest, WatchedExpiryIsNotAlertedTwice) {
+  AlertSnapshot s;
+  s.watched.push_back({"a.example.com:443", "external", "AA", clock_.Now() + 5 * kDay});
+  s.watched.push_back({"b.example.com:443", "external", "BB", clock_.Now() + 300 * kDay});
+  s.endpoints.push_back({"a.example.com:443",
+                         "problems",
+                         "",
+                         {{"expiring", "warning", "certificate 1 expires in 5 days"}}});
+  s.endpoints.push_back({"b.example.com:443",
+                         "problems",
+                         "",
+                         {{"expiring", "warning", "certificate 2 (intermediate) expires soon"}}});
+  auto cs = EvaluateConditions(s, clock_.Now(), config_);
+  EXPECT_EQ(Keys(cs), (std::vector<std::string>{
+                          "endpoint:b.example.com:443:expiring",
+                          "expiry:a.example.com:443:AA:7d",
+                      }));
+}
+
 TEST_F(ConditionsTest, CaIntermediateNearingExpiry) {
   AlertSnapshot s;
   s.cas.push_back({"root-2026", "root", "active", clock_.Now() + 10 * kDay});  // roots: not here
