@@ -18,8 +18,6 @@
 namespace ck::web {
 namespace {
 
-using PublicHandler = HttpResponse (*)(const HttpRequest&, Backend&);
-
 HttpRequest ToRequest(const httplib::Request& req) {
   HttpRequest out;
   out.method = req.method;
@@ -65,7 +63,7 @@ void LogRequest(const httplib::Request& req, int status, const std::string& iden
   log::Fields fields = {
       {"method", req.method}, {"path", req.path},          {"status", std::to_string(status)},
       {"identity", identity}, {"remote", req.remote_addr}, {"ms", dur}};
-  if (req.path == "/healthz") {
+  if (req.path == "/healthz" || req.path == "/metrics") {  // polled: debug only
     log::Debug("admin request", fields);
   } else {
     log::Info("admin request", fields);
@@ -92,7 +90,8 @@ AdminServer::AdminServer(AdminServerOptions options, Backend& backend)
 AdminServer::~AdminServer() { Stop(); }
 
 void AdminServer::RegisterRoutes() {
-  auto open = [this](PublicHandler handler) {
+  // `handler`: HttpResponse(const HttpRequest&, Backend&).
+  auto open = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
       auto start = std::chrono::steady_clock::now();
       HttpResponse resp = Guarded(req, [&] { return handler(ToRequest(req), backend_); });
@@ -122,6 +121,11 @@ void AdminServer::RegisterRoutes() {
     };
   };
   server_->Get("/healthz", open(HandleHealthz));
+  // The handler checks credentials itself: [metrics] access may open it to loopback.
+  server_->Get("/metrics", open([access = options_.metrics_access](const HttpRequest& request,
+                                                                   Backend& backend) {
+    return HandleMetrics(request, backend, access);
+  }));
   // Relying parties fetch these without credentials (RFC 5280 §4.2.1.13, RFC 6960).
   server_->Get("/v1/ca/chain", open(HandleCaChain));
   server_->Get("/v1/ca/crl", open(HandleCaCrl));

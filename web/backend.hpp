@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/encoding.hpp"
+#include "common/metrics.hpp"
 #include "common/status.hpp"
 #include "pki/certificate.hpp"
 #include "web/auth.hpp"
@@ -174,6 +175,10 @@ class Backend {
     (void)certificate_name, (void)limit, (void)before_id;
     return NoLifecycle();
   }
+
+  // GET /metrics: the Prometheus text exposition. The default renders the process registry
+  // only (counters of what happened); the daemon adds its certificates, checks and alerts.
+  virtual Result<std::string> RenderMetrics() { return metrics::Default().Render(); }
 
  protected:
   static Status NoLifecycle() {

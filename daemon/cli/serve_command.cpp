@@ -228,6 +228,9 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;
   server_options.tls = admin_tls.settings();
+  if (ctx->config.metrics.open_on_loopback) {
+    server_options.metrics_access = web::MetricsAccess::kLoopback;
+  }
   web::AdminServer server(server_options, backend);
   auto port = server.Start();
   if (!port.ok()) return ReportError(port.status());

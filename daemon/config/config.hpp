@@ -14,6 +14,7 @@
 #include "ca/settings.hpp"
 #include "common/log.hpp"
 #include "common/status.hpp"
+#include "daemon/config/metrics_config.hpp"
 #include "daemon/renewal/renewal_policy.hpp"
 
 namespace ck::config {
@@ -111,6 +112,8 @@ struct Config {
   AcmeConfig acme;
   // [[certificate]], in file order.
   std::vector<CertificateConfig> certificates;
+  // [metrics]: scrape access to GET /metrics.
+  MetricsConfig metrics;
 
   const CertificateConfig* FindCertificate(std::string_view name) const;
 };

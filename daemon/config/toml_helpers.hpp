@@ -48,6 +48,8 @@ Status CheckKnownKeys(std::string_view source, const toml::table& table, std::st
 
 // [acme] (after [ca] so nothing depends on order in the file).
 Status ParseAcmeTable(std::string_view source, const toml::node& node, AcmeConfig& out);
+// [metrics] (metrics_config.cpp).
+Status ParseMetricsTable(std::string_view source, const toml::node& node, MetricsConfig& out);
 // [[certificate]]; needs the parsed [acme] and [ca] to check issuer references.
 Status ParseCertificates(std::string_view source, const toml::node& node, Config& cfg);
 // A name used in paths and as a table key: [a-z0-9][a-z0-9._-]{0,62}.
