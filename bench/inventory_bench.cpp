@@ -12,7 +12,8 @@
 // Rows are realistic: four real PEMs (leaf + chain) issued by an internal CA are reused, with
 // distinct names, serials and fingerprints, not_after spread over a year (from 5 days ago, so
 // ~3% are due within 7 days and a few expired), 90% source "ca", 8% "external", 2% "file", and 5%
-// superseded history rows. Prints "RESULT inventory_... key=value ..." lines for bench/run.sh.
+// superseded history rows. Prints "RESULT inventory_<what>_<n> key=value ..." lines for
+// bench/run.sh.
 #include <curl/curl.h>
 #include <sys/stat.h>
 
@@ -120,7 +121,10 @@ double Seed(store::Store& st, const std::vector<Template>& templates, int n, Tim
       const int bucket = i % 100;
       r.source = bucket < 90 ? "ca" : bucket < 98 ? "external" : "file";
       std::snprintf(name, sizeof name, "%s-%07d.bench.internal",
-                    r.source == "ca" ? "svc" : r.source == "external" ? "ext" : "file", i);
+                    r.source == "ca"         ? "svc"
+                    : r.source == "external" ? "ext"
+                                             : "file",
+                    i);
       std::snprintf(serial, sizeof serial, "%016llX%08X", 0x5EEDULL << 40,
                     static_cast<unsigned>(i));
       std::snprintf(fp, sizeof fp, "%016llx%016llx%016llx%016llx",
@@ -209,8 +213,8 @@ int main(int argc, char** argv) {
     ca::KeyIssueRequest req;
     req.sans.dns_names = {"template-" + std::to_string(i) + ".bench.internal"};
     auto issued = OrDie(authority.IssueWithKey(req, now), "issue template");
-    templates.push_back({issued.certificate.ToPem(), pki::ChainToPem(issued.chain),
-                         req.sans.dns_names});
+    templates.push_back(
+        {issued.certificate.ToPem(), pki::ChainToPem(issued.chain), req.sans.dns_names});
   }
   ca::KeyIssueRequest server_req;
   server_req.sans.dns_names = {"localhost"};
@@ -220,7 +224,7 @@ int main(int argc, char** argv) {
   const double seed_s = Seed(*st, templates, o.n, now);
   // Database + WAL + lock file: what the seed costs on disk right after it.
   const double disk_mib = static_cast<double>(DiskBytes(o.dir)) / (1024.0 * 1024.0);
-  std::printf("RESULT inventory_seed n=%d seed_s=%.2f rows_per_s=%.0f disk_mib=%.1f\n", o.n,
+  std::printf("RESULT inventory_seed_%d n=%d seed_s=%.2f rows_per_s=%.0f disk_mib=%.1f\n", o.n, o.n,
               seed_s, o.n / seed_s, disk_mib);
   std::fflush(stdout);
 
@@ -233,16 +237,16 @@ int main(int argc, char** argv) {
     due_ms.push_back(Ms(Steady::now() - t0));
     due_rows = due.size();
   }
-  std::printf("RESULT inventory_due n=%d rows=%zu runs=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
-              o.n, due_rows, o.due_runs, Percentile(due_ms, 0.5), Percentile(due_ms, 0.99),
+  std::printf("RESULT inventory_due_%d n=%d rows=%zu runs=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+              o.n, o.n, due_rows, o.due_runs, Percentile(due_ms, 0.5), Percentile(due_ms, 0.99),
               Percentile(due_ms, 1.0));
   std::fflush(stdout);
 
   // --- the admin API over HTTPS ---
   daemon::DaemonBackend backend(*st, clock);
   backend.SetAuthority(&authority);
-  auto token = OrDie(backend.CreateToken("bench", web::Role::kViewer, std::chrono::hours(1)),
-                     "token");
+  auto token =
+      OrDie(backend.CreateToken("bench", web::Role::kViewer, std::chrono::hours(1)), "token");
   auto credentials = std::make_shared<web::ServerCredentials>();
   std::vector<pki::Certificate> chain = {server_cert.certificate};
   for (const auto& c : server_cert.chain) chain.push_back(c);
@@ -261,8 +265,7 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(7);
   std::uniform_int_distribution<int64_t> pick(1, o.n);  // row ids (CA rows come first: a few)
   auto page_url = [&] {
-    return base + "/v1/certificates?status=active&limit=100&after_id=" +
-           std::to_string(pick(rng));
+    return base + "/v1/certificates?status=active&limit=100&after_id=" + std::to_string(pick(rng));
   };
   for (int i = 0; i < 20; ++i) {  // warm-up: TLS handshake, page cache
     if (long code = client.Get(page_url()); code != 200) {
@@ -281,10 +284,11 @@ int main(int argc, char** argv) {
     bytes += client.body().size();
   }
   std::printf(
-      "RESULT inventory_list n=%d pages=%d limit=100 p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
+      "RESULT inventory_list_%d n=%d pages=%d limit=100 p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
       "kib_per_page=%.1f new_connections=%ld\n",
-      o.n, o.pages, Percentile(list_ms, 0.5), Percentile(list_ms, 0.99), Percentile(list_ms, 1.0),
-      static_cast<double>(bytes) / o.pages / 1024.0, client.Connections() - connections_before);
+      o.n, o.n, o.pages, Percentile(list_ms, 0.5), Percentile(list_ms, 0.99),
+      Percentile(list_ms, 1.0), static_cast<double>(bytes) / o.pages / 1024.0,
+      client.Connections() - connections_before);
   std::fflush(stdout);
 
   // --- /metrics ---
@@ -301,15 +305,15 @@ int main(int argc, char** argv) {
   const double scrape_ms = Ms(Steady::now() - t0);
   if (code != 200) Die("/metrics answered " + std::to_string(code));
   size_t series = 0;
-  for (size_t pos = 0; (pos = client.body().find("certkeeper_certificate_expiration", pos)) !=
-                       std::string::npos;
+  for (size_t pos = 0;
+       (pos = client.body().find("certkeeper_certificate_expiration", pos)) != std::string::npos;
        ++pos) {
     ++series;
   }
   std::printf(
-      "RESULT inventory_metrics n=%d runs=%d render_p50_ms=%.1f render_max_ms=%.1f "
+      "RESULT inventory_metrics_%d n=%d runs=%d render_p50_ms=%.1f render_max_ms=%.1f "
       "scrape_https_ms=%.1f bytes=%zu certificates_exposed=%zu\n",
-      o.n, o.metrics_runs, Percentile(render_ms, 0.5), Percentile(render_ms, 1.0), scrape_ms,
+      o.n, o.n, o.metrics_runs, Percentile(render_ms, 0.5), Percentile(render_ms, 1.0), scrape_ms,
       metrics_bytes, series > 2 ? series - 2 : 0);  // minus the HELP and TYPE lines
   server.Stop();
   curl_global_cleanup();

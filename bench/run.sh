@@ -3,11 +3,13 @@
 #
 #   bash bench/run.sh            # full run (~10 min on 2 cores)
 #   bash bench/run.sh --quick    # short run (~2 min): smaller N, 1 s openssl speed
-#   bash bench/run.sh --only ca,api,acme   # a subset (default: all three)
+#   bash bench/run.sh --only ca,api,acme,inventory   # a subset (default: all four)
 #
 # What it measures (bench/README.md explains every figure):
 #   ca    openssl speed ecdsap256 (the signing ceiling) vs ca_bench (ca::Authority in process)
 #   api   certkeeper's HTTPS admin API (sign CSR / issue) vs `cfssl serve` (sign), 1/4/16 clients
+#   inventory  10,000 and 1,000,000 certificates in the store: due scan, list API p50/p99 (HTTPS,
+#         100 per page), /metrics render time (--quick: 10,000 only)
 #   acme  N certificates from a local Pebble: certkeeper CLI one at a time, certkeeper one process
 #         with 10 and 50 orders in flight, lego one at a time and 10 processes at once, certbot one
 #         at a time
@@ -23,7 +25,7 @@ BENCH="$ROOT/bench"
 BUILD="${CK_BENCH_BUILD_DIR:-$ROOT/build/bench}"
 RESULTS_DIR="$BENCH/results"
 QUICK=0
-ONLY="ca,api,acme"
+ONLY="ca,api,acme,inventory"
 SKIP_BUILD=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -31,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --only) ONLY="$2"; shift ;;
     --skip-build) SKIP_BUILD=1 ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--only ca,api,acme] [--skip-build]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--only ca,api,acme,inventory] [--skip-build]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -49,6 +51,8 @@ SPEED_SECS=${SPEED_SECS:-$d_speed}; CA_N=${CA_N:-$d_ca}; API_N=${API_N:-$d_api}
 API_MIN_S=${API_MIN_S:-$d_api_s}; API_LEVELS=${API_LEVELS:-"1 4 16"}; ACME_N=${ACME_N:-$d_acme}; SEQ_N=${SEQ_N:-$d_seq}
 LEGO_SEQ_N=${LEGO_SEQ_N:-$d_lego_seq}; LEGO_PAR_N=${LEGO_PAR_N:-$d_lego_par}
 CERTBOT_N=${CERTBOT_N:-$d_certbot}; LEGO_PAR=10
+if [[ $QUICK == 1 ]]; then d_inv="10000"; else d_inv="10000 1000000"; fi
+INVENTORY_SIZES=${INVENTORY_SIZES:-$d_inv}
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
@@ -70,7 +74,7 @@ if [[ $SKIP_BUILD == 0 ]]; then
   log "building certkeeper + bench programs in $BUILD (Release)"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCK_BENCH=ON \
     -DCK_BUILD_TESTS=OFF >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; die "cmake configure failed"; }
-  targets=(ca_bench api_load acme_bench)
+  targets=(ca_bench api_load acme_bench inventory_bench)
   [[ -n "${CERTKEEPER:-}" ]] || targets+=(certkeeper)
   nice -n 5 cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" \
     >"$BUILD.build.log" 2>&1 || { tail -40 "$BUILD.build.log"; die "build failed (log: $BUILD.build.log)"; }
@@ -78,7 +82,7 @@ fi
 # CERTKEEPER=/path/to/certkeeper measures that binary instead of the one built here.
 CK="${CERTKEEPER:-$BUILD/daemon/certkeeper}"
 [[ -x "$CK" ]] || die "certkeeper binary not found at $CK"
-for p in ca_bench api_load acme_bench; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
+for p in ca_bench api_load acme_bench inventory_bench; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
 
 # --- run state ---------------------------------------------------------------------------------
 # State on a real disk (not tmpfs): the store's fsyncs are part of what is measured.
@@ -397,6 +401,21 @@ EOF
   fi
   # Last, because it is the run that can make Pebble 2.4.0 deadlock (see inproc_run).
   [[ "$ACME_N" != "$LEGO_PAR" ]] && inproc_run "$ACME_N"
+fi
+
+# =============================================================================================
+# 4. Inventory at scale (issue 6): due scan, list API, /metrics
+# =============================================================================================
+if want inventory; then
+  for n in $INVENTORY_SIZES; do
+    D="$WORK/inventory-$n"; mkdir -p "$D"
+    log "inventory_bench: $n certificates (seed in one transaction, then due scan, list API, /metrics)"
+    /usr/bin/time -f '%e %U %S %M %x' -o "$WORK/inventory-$n.time" \
+      "$BUILD/bench/inventory_bench" --dir "$D" --n "$n" 2>"$WORK/inventory-$n.log" | grep '^RESULT' | tee -a "$RAW" >&2 \
+      || { tail -20 "$WORK/inventory-$n.log" >&2; log "inventory_bench $n failed"; }
+    result "inventory_process_$n n=$n $(awk '{printf "wall_s=%.1f cpu_s=%.1f peak_rss_mib=%.1f", $1, $2+$3, $4/1024}' "$WORK/inventory-$n.time")"
+    rm -rf "$D"  # the 1M store is ~1.5 GB
+  done
 fi
 
 # =============================================================================================

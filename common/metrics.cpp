@@ -10,12 +10,9 @@ namespace {
 
 const char* TypeName(MetricType t) {
   switch (t) {
-    case MetricType::kCounter:
-      return "counter";
-    case MetricType::kGauge:
-      return "gauge";
-    case MetricType::kHistogram:
-      return "histogram";
+    case MetricType::kCounter: return "counter";
+    case MetricType::kGauge: return "gauge";
+    case MetricType::kHistogram: return "histogram";
   }
   return "untyped";
 }
@@ -60,8 +57,7 @@ void AppendSeries(std::string& out, std::string_view name, std::string_view suff
   out.push_back(' ');
 }
 
-void AppendHeader(std::string& out, std::string_view name, std::string_view help,
-                  MetricType type) {
+void AppendHeader(std::string& out, std::string_view name, std::string_view help, MetricType type) {
   out.append("# HELP ").append(name).push_back(' ');
   AppendEscapedHelp(out, help);
   out.append("\n# TYPE ").append(name).push_back(' ');
@@ -163,9 +159,8 @@ HistogramFamily& Registry::AddHistogram(std::string_view name, std::string_view 
   bool conflict = false;
   if (Entry* e = Find(n, MetricType::kHistogram, &conflict)) return *e->histogram;
   Entry entry{MetricType::kHistogram, nullptr, nullptr, nullptr};
-  entry.histogram.reset(new HistogramFamily(n, std::string(help),
-                                            SanitizeLabelNames(std::move(label_names)),
-                                            std::move(upper_bounds)));
+  entry.histogram.reset(new HistogramFamily(
+      n, std::string(help), SanitizeLabelNames(std::move(label_names)), std::move(upper_bounds)));
   if (entry.histogram->label_names().empty()) entry.histogram->With({});
   if (conflict) {
     log::Error("metric registered twice with different types", {{"metric", n}});
@@ -243,17 +238,10 @@ Registry& Default() {
 void AppendEscapedLabelValue(std::string& out, std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      default:
-        out.push_back(c);
+      case '\\': out.append("\\\\"); break;
+      case '"': out.append("\\\""); break;
+      case '\n': out.append("\\n"); break;
+      default: out.push_back(c);
     }
   }
 }

@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>

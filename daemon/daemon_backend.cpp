@@ -1,7 +1,7 @@
 #include "daemon/daemon_backend.hpp"
 
-#include "daemon/version.hpp"
 #include "daemon/metrics/certificate_metrics.hpp"
+#include "daemon/version.hpp"
 
 namespace ck::daemon {
 

@@ -124,8 +124,8 @@ void AdminServer::RegisterRoutes() {
   // The handler checks credentials itself: [metrics] access may open it to loopback.
   server_->Get("/metrics", open([access = options_.metrics_access](const HttpRequest& request,
                                                                    Backend& backend) {
-    return HandleMetrics(request, backend, access);
-  }));
+                 return HandleMetrics(request, backend, access);
+               }));
   // Relying parties fetch these without credentials (RFC 5280 §4.2.1.13, RFC 6960).
   server_->Get("/v1/ca/chain", open(HandleCaChain));
   server_->Get("/v1/ca/crl", open(HandleCaCrl));

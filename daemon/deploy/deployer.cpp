@@ -3,12 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
-#include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/deploy/exec_deployer.hpp"
 #include "daemon/deploy/files_deployer.hpp"
 #include "daemon/deploy/haproxy_deployer.hpp"
 #include "daemon/deploy/nginx_deployer.hpp"
 #include "daemon/deploy/webhook_deployer.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
 
 namespace ck::deploy {
 namespace {
@@ -91,9 +91,9 @@ void CountDeployOutcomes(const std::vector<Deployer*>& targets, const DeployRepo
   for (size_t i = 0; i < targets.size() && i < report.targets.size(); ++i) {
     const TargetOutcome& o = report.targets[i];
     const char* result = o.status.code() == StatusCode::kAborted ? "skipped"
-                         : !o.status.ok()                           ? "failure"
-                         : o.rolled_back                            ? "rolled_back"
-                                                                    : "success";
+                         : !o.status.ok()                        ? "failure"
+                         : o.rolled_back                         ? "rolled_back"
+                                                                 : "success";
     daemon::metrics::CountDeploy(name, o.target, targets[i]->type(), result);
   }
 }

@@ -124,8 +124,7 @@ void FillScrapeMetrics(const ScrapeInputs& in, Registry& out) {
         .With({})
         .Set(static_cast<double>(*in.open_alerts));
   }
-  out.AddGauge("certkeeper_build_info", "certkeeper's version; the value is always 1.",
-               {"version"})
+  out.AddGauge("certkeeper_build_info", "certkeeper's version; the value is always 1.", {"version"})
       .With({in.version})
       .Set(1);
 }

@@ -21,7 +21,7 @@ namespace ck::daemon::metrics {
 struct WatchCheckSample {
   std::string target;
   TimePoint checked_at;
-  std::string outcome;  // "ok" | "problems" | "error"
+  std::string outcome;            // "ok" | "problems" | "error"
   bool critical_problem = false;  // any problem of severity "critical"
   std::optional<int64_t> certificate_id;
 };

@@ -10,9 +10,9 @@ ck::metrics::Registry& R() { return ck::metrics::Default(); }
 }  // namespace
 
 void CountRenewalAttempt(std::string_view name, std::string_view issuer) {
-  static auto& f = R().AddCounter("certkeeper_renewal_attempts_total",
-                                  "Issuance and renewal attempts of managed certificates.",
-                                  {"name", "issuer"});
+  static auto& f =
+      R().AddCounter("certkeeper_renewal_attempts_total",
+                     "Issuance and renewal attempts of managed certificates.", {"name", "issuer"});
   f.With({name, issuer}).Inc();
 }
 

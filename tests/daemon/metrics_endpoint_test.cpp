@@ -12,7 +12,7 @@
 #include "daemon/token_service.hpp"
 #include "daemon/version.hpp"
 #include "store/sqlite_store.hpp"
-#include "testing/status_matchers.hpp"
+#include "tests/testing/status_matchers.hpp"
 #include "web/admin_server.hpp"
 #include "web/metrics_handler.hpp"
 
@@ -126,12 +126,12 @@ TEST(MetricsLoopbackTest, WhichAddressesAreLoopback) {
 
 TEST_F(MetricsEndpointTest, ExternalAndFileCertificatesFromTheStore) {
   const int64_t later = kT0 + 60 * 86400;
-  ASSERT_OK(store_->PutCertificate(Observed("mail.example.com:465", "external", later, "aa11"))
-                .status());
+  ASSERT_OK(
+      store_->PutCertificate(Observed("mail.example.com:465", "external", later, "aa11")).status());
   // An older certificate of the same endpoint still active: the newer one is shown.
-  ASSERT_OK(store_->PutCertificate(Observed("mail.example.com:465", "external", later - 86400,
-                                            "aa10"))
-                .status());
+  ASSERT_OK(
+      store_->PutCertificate(Observed("mail.example.com:465", "external", later - 86400, "aa10"))
+          .status());
   ASSERT_OK(store_->PutCertificate(Observed("/etc/ssl/old.pem", "file", kT0 - 1, "bb22")).status());
   auto superseded = Observed("gone.example.com:443", "external", later, "cc33");
   superseded.status = store::kCertSuperseded;
@@ -251,7 +251,8 @@ TEST(ScrapeMetricsTest, ManagedSeriesChecksAndAlerts) {
 TEST(MetricsConfigTest, AccessDefaultsToTokenAndAcceptsLoopback) {
   ASSERT_OK_AND_ASSIGN(auto none, config::ParseConfig("", "t.toml"));
   EXPECT_FALSE(none.metrics.open_on_loopback);
-  ASSERT_OK_AND_ASSIGN(auto token, config::ParseConfig("[metrics]\naccess = \"token\"\n", "t.toml"));
+  ASSERT_OK_AND_ASSIGN(auto token,
+                       config::ParseConfig("[metrics]\naccess = \"token\"\n", "t.toml"));
   EXPECT_FALSE(token.metrics.open_on_loopback);
   ASSERT_OK_AND_ASSIGN(auto loop,
                        config::ParseConfig("[metrics]\naccess = \"loopback\"\n", "t.toml"));

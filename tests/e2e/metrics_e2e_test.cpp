@@ -59,8 +59,9 @@ class MetricsE2E : public ::testing::Test {
   }
 
   void WriteConfig(const std::string& metrics_table) {
-    std::string c = "state_dir = \"" + tmp_.Path("state") + "\"\nlisten = \"127.0.0.1:" +
-                    std::to_string(api_port_) + "\"\n" + metrics_table;
+    std::string c = "state_dir = \"" + tmp_.Path("state") +
+                    "\"\nlisten = \"127.0.0.1:" + std::to_string(api_port_) + "\"\n" +
+                    metrics_table;
     for (const char* name : {"web", "api"}) {
       c += std::string("[[certificate]]\nname = \"") + name + "\"\ndomains = [\"" + name +
            ".test\"]\nissuer = \"ca:server\"\nlifetime = \"2h\"\n  [[certificate.deploy]]\n"
@@ -108,8 +109,9 @@ class MetricsE2E : public ::testing::Test {
   // curl over HTTPS, trusting the daemon's CA bundle; {HTTP status, body}. With the daemon's
   // local CLI token when `with_token`.
   std::pair<int, std::string> Get(const std::string& path, bool with_token) {
-    std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--cacert",
-                                     tmp_.Path("state/ca-bundle.pem")};
+    std::vector<std::string> argv = {
+        "/usr/bin/curl",  "-s",       "-w",
+        "\n%{http_code}", "--cacert", tmp_.Path("state/ca-bundle.pem")};
     if (with_token) {
       argv.insert(argv.end(),
                   {"-H", "Authorization: Bearer " + Trim(tmp_.ReadFile("state/cli-token"))});
@@ -161,8 +163,8 @@ TEST_F(MetricsE2E, ScrapeShowsIssuedCertificatesAndPassesPromtool) {
   ASSERT_EQ(code, 200) << text;
 
   // The gauge is the notAfter of the certificate that was issued and deployed.
-  ASSERT_OK_AND_ASSIGN(auto cert, pki::Certificate::FromPem(
-                                      tmp_.ReadFile("certs/live/web/cert.pem")));
+  ASSERT_OK_AND_ASSIGN(auto cert,
+                       pki::Certificate::FromPem(tmp_.ReadFile("certs/live/web/cert.pem")));
   ASSERT_EQ(cert.SerialHex(), web.value("serial", ""));
   const int64_t not_after = ToUnixSeconds(cert.NotAfter());
   const std::string labels = "{name=\"web\",issuer=\"ca:server\",source=\"managed\"}";
@@ -176,16 +178,19 @@ TEST_F(MetricsE2E, ScrapeShowsIssuedCertificatesAndPassesPromtool) {
   ASSERT_FALSE(renewal.empty()) << text;
   EXPECT_LT(std::stoll(renewal), not_after);
   EXPECT_GT(std::stoll(renewal), ToUnixSeconds(cert.NotBefore()));
-  EXPECT_EQ(SampleValue(text, "certkeeper_certificate_ready_status{name=\"web\",issuer=\"ca:"
-                              "server\",source=\"managed\",condition=\"True\"}"),
+  EXPECT_EQ(SampleValue(text,
+                        "certkeeper_certificate_ready_status{name=\"web\",issuer=\"ca:"
+                        "server\",source=\"managed\",condition=\"True\"}"),
             "1");
-  EXPECT_EQ(SampleValue(text, "certkeeper_certificate_ready_status{name=\"web\",issuer=\"ca:"
-                              "server\",source=\"managed\",condition=\"False\"}"),
+  EXPECT_EQ(SampleValue(text,
+                        "certkeeper_certificate_ready_status{name=\"web\",issuer=\"ca:"
+                        "server\",source=\"managed\",condition=\"False\"}"),
             "0");
 
   // What happened on the way there, counted where it happened.
-  EXPECT_EQ(SampleValue(text, "certkeeper_renewal_attempts_total{name=\"web\",issuer=\"ca:server\"}"),
-            "1");
+  EXPECT_EQ(
+      SampleValue(text, "certkeeper_renewal_attempts_total{name=\"web\",issuer=\"ca:server\"}"),
+      "1");
   EXPECT_EQ(SampleValue(text, "certkeeper_ca_issued_total{profile=\"server\"}").empty(), false);
   EXPECT_GE(std::stod(SampleValue(text, "certkeeper_ca_issued_total{profile=\"server\"}")), 2);
   EXPECT_NE(text.find("certkeeper_deploy_total{name=\"web\",consumer=\"files " +
@@ -193,8 +198,8 @@ TEST_F(MetricsE2E, ScrapeShowsIssuedCertificatesAndPassesPromtool) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("certkeeper_deploy_verify_total{name=\"web\""), std::string::npos);
-  EXPECT_EQ(SampleValue(text, "certkeeper_build_info{version=\"" + json::parse(Get("/healthz", false).second)
-                                                                    .value("version", "") +
+  EXPECT_EQ(SampleValue(text, "certkeeper_build_info{version=\"" +
+                                  json::parse(Get("/healthz", false).second).value("version", "") +
                                   "\"}"),
             "1");
 
