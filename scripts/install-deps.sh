@@ -12,6 +12,7 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev libgmock-dev curl sqlite3 clang-format procps psmisc iproute2
   pebble bind9 nginx-light haproxy wrk python3 testssl.sh
+  python3-aiosmtpd chromium chromium-driver prometheus
 )
 # `--bench` adds the peers the benchmarks measure against (bench/README.md).
 bench_pkgs=(

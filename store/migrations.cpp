@@ -184,6 +184,43 @@ DROP TABLE ca;
 ALTER TABLE ca_new RENAME TO ca;
 CREATE INDEX ca_by_key ON ca(key_id);
 )sql",
+    // v7 (issue 6): the latest check of each watched endpoint or file, and alerts with the
+    // state that deduplicates them across restarts. An alert's key is unique only among
+    // unresolved alerts (a partial index), so a condition that comes back opens a new alert and
+    // the history of the old one stays. The third index serves the renewal scan and the
+    // inventory list (status filter, ordered by expiry) without sorting a million rows.
+    R"sql(
+CREATE TABLE watch_results (
+  id INTEGER PRIMARY KEY,
+  target TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('endpoint', 'file')),
+  checked_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'problems', 'error')),
+  error TEXT NOT NULL DEFAULT '',
+  problems_json TEXT NOT NULL DEFAULT '[]',
+  details_json TEXT NOT NULL DEFAULT '{}',
+  certificate_id INTEGER REFERENCES certificates(id) ON DELETE SET NULL
+);
+CREATE INDEX watch_results_by_certificate ON watch_results(certificate_id);
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+  message TEXT NOT NULL,
+  details_json TEXT NOT NULL DEFAULT '{}',
+  opened_at INTEGER NOT NULL,
+  notified_at INTEGER,
+  resolved_at INTEGER,
+  resolved_notified_at INTEGER,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX alerts_open_by_key ON alerts(key) WHERE resolved_at IS NULL;
+CREATE INDEX alerts_by_subject ON alerts(subject, id);
+CREATE INDEX certificates_by_status_expiry ON certificates(status, not_after, id);
+)sql",
 };
 
 }  // namespace

@@ -132,4 +132,19 @@ Status CheckApiToken(const ApiTokenRecord& t) {
 
 Status CheckEvent(const EventRecord& e) { return Required("event", "kind", e.kind); }
 
+Status CheckWatchResult(const WatchResultRecord& r) {
+  RETURN_IF_ERROR(Required("watch result", "target", r.target));
+  const std::string rec = "watch result '" + r.target + "'";
+  RETURN_IF_ERROR(OneOf(rec, "kind", r.kind, {"endpoint", "file"}));
+  return OneOf(rec, "outcome", r.outcome, {"ok", "problems", "error"});
+}
+
+Status CheckAlert(const AlertRecord& a) {
+  RETURN_IF_ERROR(Required("alert", "key", a.key));
+  const std::string rec = "alert '" + a.key + "'";
+  RETURN_IF_ERROR(Required(rec, "kind", a.kind));
+  RETURN_IF_ERROR(Required(rec, "message", a.message));
+  return OneOf(rec, "severity", a.severity, {"info", "warning", "critical"});
+}
+
 }  // namespace ck::store

@@ -24,5 +24,7 @@ Status CheckApiToken(const ApiTokenRecord& t);
 // 64 lowercase hex digits (a SHA-256); anything else is probably a raw token by mistake.
 Status CheckTokenHash(std::string_view hash);
 Status CheckEvent(const EventRecord& e);
+Status CheckWatchResult(const WatchResultRecord& r);
+Status CheckAlert(const AlertRecord& a);
 
 }  // namespace ck::store

@@ -101,6 +101,15 @@ class SqliteStore final : public Store {
   Result<int64_t> AppendEvent(const EventRecord& event) override;
   Result<std::vector<EventRecord>> ListEvents(const EventQuery& q) override;
 
+  Result<int64_t> PutWatchResult(const WatchResultRecord& r) override;
+  Result<std::vector<WatchResultRecord>> ListWatchResults() override;
+  Status DeleteWatchResult(std::string_view target) override;
+
+  Result<int64_t> PutAlert(const AlertRecord& alert) override;
+  Result<AlertRecord> GetAlert(int64_t id) override;
+  Result<AlertRecord> FindOpenAlert(std::string_view key) override;
+  Result<std::vector<AlertRecord>> ListAlerts(const AlertQuery& q) override;
+
   Status RunInTransaction(const std::function<Status(Store&)>& fn) override;
   Status Rekey(const MasterKey& new_key) override;
   Status Backup(const std::string& dest_path) override;

@@ -114,6 +114,17 @@ Result<std::vector<CertificateRecord>> SqliteStore::ListCertificates(const Certi
   if (q.expiring_before) filter(" AND not_after < ?", ToUnixSeconds(*q.expiring_before));
   if (!q.serial_hex.empty()) filter(" AND serial_hex = ?", q.serial_hex);
   if (!q.issuer.empty()) filter(" AND issuer = ?", q.issuer);
+  if (!q.text.empty()) {
+    // LIKE is case-insensitive for ASCII, which DNS names are; the user's % and _ are literal.
+    std::string pattern = "%";
+    for (char ch : q.text) {
+      if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+      pattern += ch;
+    }
+    pattern += '%';
+    sql += " AND (name LIKE ? ESCAPE '\\' OR sans LIKE ? ESCAPE '\\')";
+    params.insert(params.end(), {pattern, pattern});
+  }
   if (q.after_id != 0) {
     // Keyset paging on (not_after, id): stable while rows are added between pages.
     auto cursor = QueryOne<int64_t>(

@@ -38,14 +38,24 @@ struct CertificateQuery {
   std::optional<TimePoint> expiring_before;  // not_after < this
   std::string serial_hex;                    // exact match; empty = any
   std::string issuer;                        // exact match; empty = any
-  int64_t after_id = 0;                      // 0 = first page; InvalidArgument if unknown
-  int limit = 0;                             // 0 = no limit
+  std::string text;      // case-insensitive substring of the name or of any SAN; empty = any
+  int64_t after_id = 0;  // 0 = first page; InvalidArgument if unknown
+  int limit = 0;         // 0 = no limit
 };
 
 struct AcmeOrderQuery {
   std::string certificate_name;  // empty = any
   std::string status;            // empty = any
   int limit = 0;
+};
+
+// Alerts newest first (descending id). Paging: pass the last id of a page as `before_id`.
+struct AlertQuery {
+  bool open_only = false;  // unresolved alerts only
+  std::string subject;     // exact match; empty = any
+  std::string kind;        // exact match; empty = any
+  int64_t before_id = 0;   // 0 = newest
+  int limit = 100;         // 0 = no limit
 };
 
 // Events newest first (descending id). Paging: pass the last id of a page as `before_id`.
@@ -134,6 +144,23 @@ class Store {
   // --- event log (append-only) ---
   virtual Result<int64_t> AppendEvent(const EventRecord& event) = 0;
   virtual Result<std::vector<EventRecord>> ListEvents(const EventQuery& q) = 0;
+
+  // --- watched endpoints and files (latest check per target) ---
+  // Inserts or replaces the row of `r.target` (`r.id` is ignored). Returns the row id.
+  virtual Result<int64_t> PutWatchResult(const WatchResultRecord& r) = 0;
+  // Every target's latest result, by target.
+  virtual Result<std::vector<WatchResultRecord>> ListWatchResults() = 0;
+  // NotFound when the target has no result.
+  virtual Status DeleteWatchResult(std::string_view target) = 0;
+
+  // --- alerts ---
+  // id == 0 inserts (AlreadyExists while an unresolved alert has the same key); otherwise
+  // replaces that row (NotFound).
+  virtual Result<int64_t> PutAlert(const AlertRecord& alert) = 0;
+  virtual Result<AlertRecord> GetAlert(int64_t id) = 0;
+  // The unresolved alert with this key; NotFound when there is none.
+  virtual Result<AlertRecord> FindOpenAlert(std::string_view key) = 0;
+  virtual Result<std::vector<AlertRecord>> ListAlerts(const AlertQuery& q) = 0;
 
   // --- transactions and administration ---
   // Runs `fn` in one transaction: commits when it returns OK, rolls back when it returns an

@@ -140,6 +140,40 @@ struct CrlRecord {
   std::string crl_pem;
 };
 
+// The latest check of one watched TLS endpoint or certificate file (issue 6). One row per
+// target, replaced on every check; the leaf itself is a certificates row (source "external"
+// or "file") so the inventory, alerts and metrics see watched certificates like managed ones.
+struct WatchResultRecord {
+  int64_t id = 0;
+  std::string target;  // unique: "host:port" (or "host:port/sni" when SNI != host) | file path
+  std::string kind;    // "endpoint" | "file"
+  TimePoint checked_at;
+  std::string outcome;               // "ok" | "problems" | "error"
+  std::string error;                 // why the check could not be done (outcome "error"), else ""
+  std::string problems_json = "[]";  // [{"code","severity","message"}, ...]
+  std::string details_json = "{}";   // e.g. {"tls_version": "TLSv1.3", "chain": [...]}
+  std::optional<int64_t> certificate_id;  // the leaf's certificates row
+};
+
+// One alert: a condition that fired, with the state that makes notices happen once. `key`
+// names the condition (e.g. "expiry:web:SERIAL:7d") and is unique among unresolved alerts.
+struct AlertRecord {
+  int64_t id = 0;
+  std::string key;
+  std::string kind;      // "expiry" | "renewal_failing" | "renewal_overdue" | "deploy_verify" |
+                         // "endpoint" | "ca_expiry" | "test"
+  std::string subject;   // certificate name, watch target or CA name
+  std::string severity;  // "info" | "warning" | "critical"
+  std::string message;
+  std::string details_json = "{}";
+  TimePoint opened_at;
+  std::optional<TimePoint> notified_at;           // when the firing notice went out
+  std::optional<TimePoint> resolved_at;           // when the condition cleared
+  std::optional<TimePoint> resolved_notified_at;  // when the resolved notice went out
+  std::optional<TimePoint> acknowledged_at;
+  std::string acknowledged_by;
+};
+
 // Append-only: there is no API to change or remove an event, and SqliteStore's schema rejects
 // UPDATE and DELETE on the table.
 struct EventRecord {

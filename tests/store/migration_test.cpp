@@ -160,7 +160,7 @@ TEST(MigrationV6Test, CaRebuildKeepsReferencesAndAcceptsOcspResponders) {
             0);
 
   CK_ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(db, key));
-  EXPECT_EQ(store->SchemaVersion().value_or(-1), 6);
+  EXPECT_EQ(store->SchemaVersion().value_or(-1), kCurrentSchemaVersion);
   CK_EXPECT_OK(store->CheckIntegrity());
   EXPECT_EQ(RawQueryInt(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
   EXPECT_EQ(RawQueryInt(db, "SELECT count(*) FROM sqlite_master WHERE name = 'ca_by_key'"), 1);
@@ -292,6 +292,35 @@ TEST(MigrationErrorsTest, MigrateFileToRejectsUnknownVersions) {
   TempDir dir;
   CK_EXPECT_CODE(MigrateFileTo(dir.File("x.db"), kCurrentSchemaVersion + 1), kInvalidArgument);
   CK_EXPECT_CODE(MigrateFileTo(dir.File("x.db"), -1), kInvalidArgument);
+}
+
+// v7 adds watch results and alerts; certificates stored at v6 keep their rows and are served
+// by the new (status, not_after) index.
+TEST(MigrationV7Test, AddsWatchResultsAlertsAndTheExpiryIndex) {
+  TempDir dir;
+  const std::string db = dir.File("v6.db");
+  CK_ASSERT_OK(MigrateFileTo(db, 6));
+  RawExec(db,
+          "INSERT INTO certificates (id, name, source, not_before, not_after, cert_pem, status, "
+          "fingerprint_sha256, created_at) VALUES (5, 'web', 'managed', 1690000000, 1800000000, "
+          "'PEM', 'active', 'ab', 1690000000)");
+  CK_ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(db, FixedKey(0x11)));
+  EXPECT_EQ(store->SchemaVersion().value_or(-1), 7);
+  CK_EXPECT_OK(store->CheckIntegrity());
+  EXPECT_EQ(RawQueryInt(db,
+                        "SELECT count(*) FROM sqlite_master WHERE name IN "
+                        "('watch_results', 'alerts', 'alerts_open_by_key', "
+                        "'certificates_by_status_expiry')"),
+            4);
+  CK_ASSERT_OK_AND_ASSIGN(auto due, store->ListDueBefore(FromUnixSeconds(1900000000)));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, 5);
+  WatchResultRecord r;
+  r.target = "db.internal:5432";
+  r.kind = "endpoint";
+  r.outcome = "ok";
+  r.certificate_id = 5;
+  CK_EXPECT_OK(store->PutWatchResult(r));
 }
 
 }  // namespace

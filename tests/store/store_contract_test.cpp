@@ -719,6 +719,143 @@ TEST_P(StoreContractTest, RekeyInsideTransactionIsRefused) {
   CK_EXPECT_OK(store_->GetPrivateKeyPem(id));
 }
 
+TEST_P(StoreContractTest, ListCertificatesTextSearch) {
+  CK_ASSERT_OK(store_->PutCertificate(SampleCertificate("web", kT0 + 10 * kDay)));
+  CK_ASSERT_OK(store_->PutCertificate(SampleCertificate("api", kT0 + 20 * kDay)));
+  CertificateRecord odd = SampleCertificate("odd_100%", kT0 + 30 * kDay);
+  CK_ASSERT_OK(store_->PutCertificate(odd));
+  auto search = [&](const std::string& text) {
+    auto r = store_->ListCertificates(Make<CertificateQuery>([&](auto& q) { q.text = text; }));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> names;
+    for (const auto& c : r.value_or(std::vector<CertificateRecord>{})) names.push_back(c.name);
+    return names;
+  };
+  EXPECT_EQ(search("WEB"), std::vector<std::string>{"web"});              // name, any case
+  EXPECT_EQ(search("www.api.example"), std::vector<std::string>{"api"});  // a SAN
+  EXPECT_EQ(search("example.com").size(), 3u);
+  // % and _ are literal characters, not wildcards.
+  EXPECT_EQ(search("100%"), std::vector<std::string>{"odd_100%"});
+  EXPECT_TRUE(search("w_b").empty());
+  EXPECT_TRUE(search("nothing-like-this").empty());
+}
+
+// --- watch results and alerts ---
+
+TEST_P(StoreContractTest, WatchResultsUpsertByTarget) {
+  CK_ASSERT_OK_AND_ASSIGN(int64_t cert, store_->PutCertificate(SampleCertificate("ext", kT0)));
+  WatchResultRecord r;
+  r.target = "mail.example.com:465";
+  r.kind = "endpoint";
+  r.checked_at = FromUnixSeconds(kT0);
+  r.outcome = "problems";
+  r.problems_json = R"([{"code":"expiring","severity":"warning","message":"expires in 5 days"}])";
+  r.details_json = R"({"tls_version":"TLSv1.3"})";
+  r.certificate_id = cert;
+  CK_ASSERT_OK_AND_ASSIGN(int64_t id, store_->PutWatchResult(r));
+
+  r.checked_at = FromUnixSeconds(kT0 + 3600);
+  r.outcome = "error";
+  r.error = "connect timed out";
+  r.certificate_id.reset();
+  CK_ASSERT_OK_AND_ASSIGN(int64_t again, store_->PutWatchResult(r));
+  EXPECT_EQ(again, id);  // the same row, replaced
+
+  WatchResultRecord file = r;
+  file.target = "/etc/ssl/legacy.pem";
+  file.kind = "file";
+  file.outcome = "ok";
+  file.error.clear();
+  CK_ASSERT_OK(store_->PutWatchResult(file));
+
+  CK_ASSERT_OK_AND_ASSIGN(auto all, store_->ListWatchResults());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].target, "/etc/ssl/legacy.pem");  // by target
+  EXPECT_EQ(all[1].outcome, "error");
+  EXPECT_EQ(all[1].error, "connect timed out");
+  EXPECT_EQ(all[1].checked_at, FromUnixSeconds(kT0 + 3600));
+  EXPECT_EQ(all[1].details_json, R"({"tls_version":"TLSv1.3"})");
+  EXPECT_FALSE(all[1].certificate_id.has_value());
+
+  WatchResultRecord bad = r;
+  bad.outcome = "fine";
+  CK_EXPECT_CODE(store_->PutWatchResult(bad), kInvalidArgument);
+  bad = r;
+  bad.kind = "socket";
+  CK_EXPECT_CODE(store_->PutWatchResult(bad), kInvalidArgument);
+
+  CK_ASSERT_OK(store_->DeleteWatchResult("mail.example.com:465"));
+  CK_EXPECT_CODE(store_->DeleteWatchResult("mail.example.com:465"), kNotFound);
+  CK_ASSERT_OK_AND_ASSIGN(all, store_->ListWatchResults());
+  EXPECT_EQ(all.size(), 1u);
+}
+
+TEST_P(StoreContractTest, AlertsAreUniqueWhileOpen) {
+  AlertRecord a;
+  a.key = "expiry:web:0A1B:7d";
+  a.kind = "expiry";
+  a.subject = "web";
+  a.severity = "warning";
+  a.message = "web expires in 7 days";
+  a.opened_at = FromUnixSeconds(kT0);
+  CK_ASSERT_OK_AND_ASSIGN(int64_t id, store_->PutAlert(a));
+  CK_EXPECT_CODE(store_->PutAlert(a), kAlreadyExists);  // still open: no second copy
+
+  CK_ASSERT_OK_AND_ASSIGN(AlertRecord open, store_->FindOpenAlert(a.key));
+  EXPECT_EQ(open.id, id);
+  EXPECT_FALSE(open.notified_at.has_value());
+  open.notified_at = FromUnixSeconds(kT0 + 1);
+  open.acknowledged_at = FromUnixSeconds(kT0 + 2);
+  open.acknowledged_by = "admin:alice (token)";
+  CK_ASSERT_OK(store_->PutAlert(open));
+  CK_ASSERT_OK_AND_ASSIGN(AlertRecord got, store_->GetAlert(id));
+  EXPECT_EQ(got.notified_at, FromUnixSeconds(kT0 + 1));
+  EXPECT_EQ(got.acknowledged_by, "admin:alice (token)");
+
+  // Resolved: the key is free again; the history stays.
+  got.resolved_at = FromUnixSeconds(kT0 + 10);
+  got.resolved_notified_at = FromUnixSeconds(kT0 + 11);
+  CK_ASSERT_OK(store_->PutAlert(got));
+  CK_EXPECT_CODE(store_->FindOpenAlert(a.key), kNotFound);
+  a.opened_at = FromUnixSeconds(kT0 + 20);
+  CK_ASSERT_OK_AND_ASSIGN(int64_t reopened, store_->PutAlert(a));
+  EXPECT_NE(reopened, id);
+
+  AlertRecord other = a;
+  other.key = "renewal_failing:api";
+  other.kind = "renewal_failing";
+  other.subject = "api";
+  other.severity = "critical";
+  CK_ASSERT_OK(store_->PutAlert(other));
+
+  CK_ASSERT_OK_AND_ASSIGN(auto all, store_->ListAlerts({}));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_GT(all[0].id, all[1].id);  // newest first
+  CK_ASSERT_OK_AND_ASSIGN(
+      auto open_only, store_->ListAlerts(Make<AlertQuery>([](auto& q) { q.open_only = true; })));
+  EXPECT_EQ(open_only.size(), 2u);
+  CK_ASSERT_OK_AND_ASSIGN(auto web,
+                          store_->ListAlerts(Make<AlertQuery>([](auto& q) { q.subject = "web"; })));
+  EXPECT_EQ(web.size(), 2u);
+  CK_ASSERT_OK_AND_ASSIGN(auto page, store_->ListAlerts(Make<AlertQuery>([&](auto& q) {
+    q.before_id = all[0].id;
+    q.limit = 1;
+  })));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].id, all[1].id);
+
+  AlertRecord bad = a;
+  bad.key = "x";
+  bad.severity = "loud";
+  CK_EXPECT_CODE(store_->PutAlert(bad), kInvalidArgument);
+  bad.severity = "info";
+  bad.message.clear();
+  CK_EXPECT_CODE(store_->PutAlert(bad), kInvalidArgument);
+  AlertRecord ghost = a;
+  ghost.id = 999999;
+  CK_EXPECT_CODE(store_->PutAlert(ghost), kNotFound);
+}
+
 TEST_P(StoreContractTest, SchemaVersionAndIntegrity) {
   CK_ASSERT_OK_AND_ASSIGN(int v, store_->SchemaVersion());
   EXPECT_EQ(v, kCurrentSchemaVersion);
