@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 namespace ck::daemon::metrics {
@@ -48,6 +49,17 @@ struct CertificateFamilies {
     }
   }
 };
+
+// problems_json: [{"code": ..., "severity": "warning" | "critical", ...}]. Unreadable JSON
+// counts as no problem here; the watcher wrote it and the dashboard shows it as it is.
+bool HasCriticalProblem(const std::string& problems_json) {
+  const auto problems = nlohmann::json::parse(problems_json, nullptr, false);
+  if (!problems.is_array()) return false;
+  for (const auto& p : problems) {
+    if (p.is_object() && p.value("severity", "") == "critical") return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -137,6 +149,16 @@ Status AddStoreInputs(store::Store& store, ScrapeInputs& in) {
     ASSIGN_OR_RETURN(auto rows, store.ListCertificates(q));
     for (auto& r : rows) in.observed.push_back(std::move(r));
   }
+  ASSIGN_OR_RETURN(auto results, store.ListWatchResults());
+  for (const auto& r : results) {
+    in.checks.push_back(
+        {r.target, r.checked_at, r.outcome, HasCriticalProblem(r.problems_json), r.certificate_id});
+  }
+  store::AlertQuery open;
+  open.open_only = true;
+  open.limit = 0;
+  ASSIGN_OR_RETURN(auto alerts, store.ListAlerts(open));
+  in.open_alerts = static_cast<int64_t>(alerts.size());
   return OkStatus();
 }
 

@@ -162,6 +162,51 @@ TEST_F(MetricsEndpointTest, ExternalAndFileCertificatesFromTheStore) {
   EXPECT_EQ(text.find("certkeeper_certificate_renewal_timestamp_seconds{"), std::string::npos);
 }
 
+TEST_F(MetricsEndpointTest, WatchChecksAndOpenAlertsFromTheStore) {
+  ASSERT_OK_AND_ASSIGN(int64_t id, store_->PutCertificate(Observed("db.internal:5432", "external",
+                                                                   kT0 + 86400 * 30, "ee55")));
+  store::WatchResultRecord bad;
+  bad.target = "db.internal:5432";
+  bad.kind = "endpoint";
+  bad.checked_at = FromUnixSeconds(kT0 - 120);
+  bad.outcome = "problems";
+  bad.problems_json = R"([{"code":"hostname_mismatch","severity":"critical","message":"x"}])";
+  bad.certificate_id = id;
+  ASSERT_OK(store_->PutWatchResult(bad).status());
+  store::WatchResultRecord down;
+  down.target = "gone.internal:443";
+  down.kind = "endpoint";
+  down.checked_at = FromUnixSeconds(kT0 - 60);
+  down.outcome = "error";
+  down.error = "connection refused";
+  ASSERT_OK(store_->PutWatchResult(down).status());
+  store::AlertRecord open;
+  open.key = "endpoint:db.internal:5432";
+  open.kind = "endpoint";
+  open.subject = "db.internal:5432";
+  open.severity = "critical";
+  open.message = "hostname mismatch";
+  open.opened_at = FromUnixSeconds(kT0 - 100);
+  ASSERT_OK(store_->PutAlert(open).status());
+  store::AlertRecord resolved = open;
+  resolved.key = "expiry:web:1:7d";
+  resolved.resolved_at = FromUnixSeconds(kT0 - 10);
+  ASSERT_OK(store_->PutAlert(resolved).status());
+
+  ASSERT_OK_AND_ASSIGN(std::string text, backend_->RenderMetrics());
+  for (const std::string& line : {
+           std::string("certkeeper_endpoint_check_success{target=\"db.internal:5432\"} 0\n"),
+           std::string("certkeeper_endpoint_check_success{target=\"gone.internal:443\"} 0\n"),
+           "certkeeper_endpoint_check_timestamp_seconds{target=\"gone.internal:443\"} " +
+               std::to_string(kT0 - 60) + "\n",
+           std::string("certkeeper_certificate_ready_status{name=\"db.internal:5432\",issuer="
+                       "\"R11\",source=\"external\",condition=\"False\"} 1\n"),
+           std::string("certkeeper_alerts_open 1\n"),
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+}
+
 TEST_F(MetricsEndpointTest, CountersFromTheProcessRegistryAreIncluded) {
   metrics::CountRenewalAttempt("web", "ca:server");
   metrics::CountRenewalFailure("web", "ca:server");
