@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -268,7 +269,8 @@ int main(int argc, char** argv) {
   std::ofstream(cafile) << server_cert.root.ToPem();
   const std::string base = "https://127.0.0.1:" + std::to_string(port);
 
-  Client client(cafile, token.secret);
+  auto client_owner = std::make_unique<Client>(cafile, token.secret);
+  Client& client = *client_owner;
   std::mt19937_64 rng(7);
   std::uniform_int_distribution<int64_t> pick(1, o.n);  // row ids (CA rows come first: a few)
   auto page_url = [&] {
@@ -322,6 +324,8 @@ int main(int argc, char** argv) {
       "scrape_https_ms=%.1f bytes=%zu certificates_exposed=%zu\n",
       o.n, o.n, o.metrics_runs, Percentile(render_ms, 0.5), Percentile(render_ms, 1.0), scrape_ms,
       metrics_bytes, series > 2 ? series - 2 : 0);  // minus the HELP and TYPE lines
+  // Close the keep-alive connection first: the server would otherwise wait for it to idle out.
+  client_owner.reset();
   server.Stop();
   curl_global_cleanup();
   return 0;
