@@ -1,5 +1,6 @@
-// HttpTransport on libcurl: a pool of easy handles so concurrent orders reuse TLS connections
-// to the ACME server instead of paying a handshake per request.
+// HttpTransport over common/http_client: a pool of connections so concurrent orders reuse TLS
+// connections to the ACME server instead of paying a handshake per request, and one shared
+// TLS session/DNS cache so a new connection resumes a session.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "acme/http_transport.hpp"
+#include "common/http_client.hpp"
 
 namespace ck::acme {
 
@@ -30,16 +32,14 @@ class CurlTransport final : public HttpTransport {
   Result<HttpResponse> Do(const HttpRequest& request) override;
 
  private:
-  struct Handle;
-  struct Share;
-  std::unique_ptr<Handle> Acquire();
-  void Release(std::unique_ptr<Handle> h);
+  http::Connection Acquire();
+  void Release(http::Connection connection);
 
-  CurlTransportOptions options_;
-  // Declared before the handles: every easy handle is cleaned up before the share they use.
-  std::unique_ptr<Share> share_;
+  http::ClientOptions options_;
+  // Declared before the pool: every connection is gone before the cache they use.
+  http::SharedCache shared_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<Handle>> idle_;
+  std::vector<http::Connection> idle_;
 };
 
 }  // namespace ck::acme

@@ -3,7 +3,7 @@
 #
 #   bash bench/run.sh            # full run (~10 min on 2 cores)
 #   bash bench/run.sh --quick    # short run (~2 min): smaller N, 1 s openssl speed
-#   bash bench/run.sh --only ca,api,acme,inventory   # a subset (default: all four)
+#   bash bench/run.sh --only ca,api,acme,dashboard,inventory   # a subset (default: all five)
 #
 # What it measures (bench/README.md explains every figure):
 #   ca    openssl speed ecdsap256 (the signing ceiling) vs ca_bench (ca::Authority in process)
@@ -13,6 +13,8 @@
 #   acme  N certificates from a local Pebble: certkeeper CLI one at a time, certkeeper one process
 #         with 10 and 50 orders in flight, lego one at a time and 10 processes at once, certbot one
 #         at a time
+#   dashboard  10,000 certificates in the store: dashboard load in headless Chromium (table and
+#         timeline rendered), list API page times (bench/dashboard_load.py)
 # Raw RESULT lines and the summary go to bench/results/latest.txt.
 #
 # Builds its own binaries in build/bench (Release, -DCK_BENCH=ON). Missing peers are installed
@@ -25,15 +27,15 @@ BENCH="$ROOT/bench"
 BUILD="${CK_BENCH_BUILD_DIR:-$ROOT/build/bench}"
 RESULTS_DIR="$BENCH/results"
 QUICK=0
-ONLY="ca,api,acme,inventory"
+ONLY="ca,api,acme,dashboard,inventory"
 SKIP_BUILD=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
     --skip-build) SKIP_BUILD=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--only ca,api,acme,inventory] [--skip-build]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--quick] [--only ca,api,acme,dashboard,inventory] [--skip-build]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -51,6 +53,7 @@ SPEED_SECS=${SPEED_SECS:-$d_speed}; CA_N=${CA_N:-$d_ca}; API_N=${API_N:-$d_api}
 API_MIN_S=${API_MIN_S:-$d_api_s}; API_LEVELS=${API_LEVELS:-"1 4 16"}; ACME_N=${ACME_N:-$d_acme}; SEQ_N=${SEQ_N:-$d_seq}
 LEGO_SEQ_N=${LEGO_SEQ_N:-$d_lego_seq}; LEGO_PAR_N=${LEGO_PAR_N:-$d_lego_par}
 CERTBOT_N=${CERTBOT_N:-$d_certbot}; LEGO_PAR=10
+DASH_N=${DASH_N:-10000}; DASH_LOADS=${DASH_LOADS:-$([[ $QUICK == 1 ]] && echo 3 || echo 7)}
 if [[ $QUICK == 1 ]]; then d_inv="10000"; else d_inv="10000 1000000"; fi
 INVENTORY_SIZES=${INVENTORY_SIZES:-$d_inv}
 
@@ -61,6 +64,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 need=(openssl python3 curl)
 want acme && need+=(pebble pebble-challtestsrv lego certbot)
 want api && need+=(cfssl cfssljson)
+want dashboard && need+=(chromium chromedriver)
 missing=()
 for c in "${need[@]}"; do command -v "$c" >/dev/null || missing+=("$c"); done
 [[ -x /usr/bin/time ]] || missing+=(/usr/bin/time)
@@ -82,7 +86,10 @@ fi
 # CERTKEEPER=/path/to/certkeeper measures that binary instead of the one built here.
 CK="${CERTKEEPER:-$BUILD/daemon/certkeeper}"
 [[ -x "$CK" ]] || die "certkeeper binary not found at $CK"
-for p in ca_bench api_load acme_bench inventory_bench; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
+# Only the programs the chosen phases run (the dashboard phase needs none of them).
+progs=(); want ca && progs+=(ca_bench); want api && progs+=(api_load); want acme && progs+=(acme_bench)
+want inventory && progs+=(inventory_bench)
+for p in "${progs[@]}"; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
 
 # --- run state ---------------------------------------------------------------------------------
 # State on a real disk (not tmpfs): the store's fsyncs are part of what is measured.
@@ -404,7 +411,16 @@ EOF
 fi
 
 # =============================================================================================
-# 4. Inventory at scale (issue 6): due scan, list API, /metrics
+# 4. Dashboard (issue 6): load time in headless Chromium with DASH_N certificates in the store
+# =============================================================================================
+if want dashboard; then
+  log "dashboard: $DASH_N certificates, $DASH_LOADS loads in headless Chromium"
+  python3 "$BENCH/dashboard_load.py" --certkeeper "$CK" --n "$DASH_N" --loads "$DASH_LOADS" \
+    2>"$WORK/dashboard.log" | grep '^RESULT' | tee -a "$RAW" >&2 || { tail -20 "$WORK/dashboard.log" >&2; }
+fi
+
+# =============================================================================================
+# 5. Inventory at scale (issue 6): due scan, list API, /metrics
 # =============================================================================================
 if want inventory; then
   for n in $INVENTORY_SIZES; do
@@ -414,7 +430,7 @@ if want inventory; then
       "$BUILD/bench/inventory_bench" --dir "$D" --n "$n" 2>"$WORK/inventory-$n.log" | grep '^RESULT' | tee -a "$RAW" >&2 \
       || { tail -20 "$WORK/inventory-$n.log" >&2; log "inventory_bench $n failed"; }
     result "inventory_process_$n n=$n $(awk '{printf "wall_s=%.1f cpu_s=%.1f peak_rss_mib=%.1f", $1, $2+$3, $4/1024}' "$WORK/inventory-$n.time")"
-    rm -rf "$D"  # the 1M store is ~1.5 GB
+    rm -rf "$D"  # the 1M store is ~2.2 GB (4.4 GB with its WAL)
   done
 fi
 

@@ -186,6 +186,25 @@ def main():
                                   f"{fmt(l99, 2)} ms"))
         print(table(["certificates", "seed s", "db / with WAL MiB", "due scan p50 / p99 ms", "list page p50 / p99 ms",
                      "/metrics render ms"], rows))
+    # --- dashboard ---
+    if "dashboard_load" in r or "dashboard_list_api" in r:
+        d, a = g("dashboard_load"), g("dashboard_list_api")
+        print(f"\n## Dashboard in headless Chromium, {d.get('n', a.get('n', '?'))} certificates (issue 6)\n")
+        print(table(["what", "p50 ms", "max ms"], [
+            ["first inventory page rendered", fmt(num(d, "table_p50_ms"), 0), "-"],
+            ["90-day timeline rendered", fmt(num(d, "timeline_p50_ms"), 0), "-"],
+            ["usable (both)", fmt(num(d, "usable_p50_ms"), 0), fmt(num(d, "usable_max_ms"), 0)],
+            ["next page (cursor) rendered", fmt(num(g("dashboard_paging"), "next_page_p50_ms"), 0),
+             fmt(num(g("dashboard_paging"), "next_page_max_ms"), 0)],
+            ["GET /v1/certificates, first page of 100", fmt(num(a, "first_page_p50_ms"), 1),
+             fmt(num(a, "first_page_max_ms"), 1)],
+            ["GET /v1/certificates, page 22 (cursor)", fmt(num(a, "deep_page_p50_ms"), 1),
+             fmt(num(a, "deep_page_max_ms"), 1)],
+            ["GET /v1/certificates?q= (search)", fmt(num(a, "search_p50_ms"), 1),
+             fmt(num(a, "search_max_ms"), 1)]]))
+        if d:
+            u = num(d, "usable_p50_ms")
+            targets.append(target("dashboard usable < 1 s at 10,000 (median load)", u < 1000, f"{u:.0f} ms"))
 
     if targets:
         print("\n## Targets from the issues\n")

@@ -20,6 +20,10 @@ Result<web::Identity> DaemonBackend::AuthenticateToken(std::string_view token) {
   return tokens_.Authenticate(token);
 }
 
+Result<web::Identity> DaemonBackend::AuthenticateTokenHash(std::string_view token_hash) {
+  return tokens_.AuthenticateHash(token_hash);
+}
+
 Result<web::Identity> DaemonBackend::AuthenticateClientCertificate(const pki::Certificate& leaf) {
   // The handshake verified the chain to the internal CA at connection time; revocation is
   // checked here, per request, so a revoked certificate loses access at once.
@@ -105,6 +109,7 @@ web::CertificateView ToView(const store::CertificateRecord& r) {
   v.not_after = r.not_after;
   v.status = r.status;
   v.cert_pem = r.cert_pem;
+  v.chain_pem = r.chain_pem;
   return v;
 }
 
@@ -174,6 +179,7 @@ Result<std::vector<web::CertificateView>> DaemonBackend::ListCertificates(
   q.expiring_before = f.expiring_before;
   q.after_id = f.after_id;
   q.limit = f.limit;
+  q.text = f.text;
   ASSIGN_OR_RETURN(auto records, store_.ListCertificates(q));
   std::vector<web::CertificateView> out;
   out.reserve(records.size());

@@ -6,6 +6,7 @@
 #include "common/clock.hpp"
 #include "daemon/lifecycle/manager.hpp"
 #include "daemon/token_service.hpp"
+#include "daemon/watch/watch_views.hpp"
 #include "store/store.hpp"
 #include "web/backend.hpp"
 
@@ -24,6 +25,8 @@ class DaemonBackend final : public web::Backend {
   web::HealthReport Health() override;
   Result<web::Identity> AuthenticateToken(std::string_view token) override;
   Result<web::Identity> AuthenticateClientCertificate(const pki::Certificate& leaf) override;
+  Result<web::Identity> AuthenticateTokenHash(std::string_view token_hash) override;
+  TimePoint Now() override { return clock_.Now(); }
   Result<web::NewToken> CreateToken(const std::string& name, web::Role role,
                                     std::chrono::seconds ttl) override;
   Result<std::vector<web::TokenInfo>> ListTokens() override;
@@ -64,6 +67,9 @@ class DaemonBackend final : public web::Backend {
                                         std::chrono::seconds wait) override;
   Result<std::vector<web::EventView>> ListEvents(std::string_view certificate_name, int limit,
                                                  int64_t before_id) override;
+  Result<std::vector<web::WatchResultView>> ListWatchResults() override {
+    return watch::LoadWatchResultViews(store_, clock_.Now());
+  }
 
   // The lifecycle manager behind /v1/managed, /v1/pins, /v1/bundles; without one those
   // answer 501.

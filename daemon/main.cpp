@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   ck::cli::RegisterCaCommands(app, env);
   ck::cli::RegisterTokenCommands(app, env);
   ck::cli::RegisterLifecycleCommands(app, env);
+  ck::cli::RegisterWatchCommands(app, env);
 
   try {
     app.parse(argc, argv);

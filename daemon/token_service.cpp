@@ -54,7 +54,11 @@ Result<web::Identity> TokenService::Authenticate(std::string_view token) {
   if (token.substr(0, web::kTokenPrefix.size()) != web::kTokenPrefix) {
     return UnauthenticatedError("not a certkeeper API token");
   }
-  auto record = store_.FindApiTokenByHash(web::HashApiToken(token));
+  return AuthenticateHash(web::HashApiToken(token));
+}
+
+Result<web::Identity> TokenService::AuthenticateHash(std::string_view token_hash) {
+  auto record = store_.FindApiTokenByHash(token_hash);
   if (!record.ok()) {
     if (record.status().code() == StatusCode::kNotFound) {
       return UnauthenticatedError("unknown API token");

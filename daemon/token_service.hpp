@@ -28,6 +28,8 @@ class TokenService {
   Status Revoke(int64_t id);
   // Unauthenticated for unknown, revoked or expired tokens; the message never echoes the token.
   Result<web::Identity> Authenticate(std::string_view token);
+  // The same by web::HashApiToken(token) (what a dashboard session keeps).
+  Result<web::Identity> AuthenticateHash(std::string_view token_hash);
 
   // "active", "expired" or "revoked" at `now`.
   static std::string StateOf(const store::ApiTokenRecord& record, TimePoint now);

@@ -112,6 +112,13 @@ Result<TlsProbeResult> ProbeTls(const TlsProbeOptions& options) {
     }
     return conn.status();
   }
+  if (Status s = NegotiateStartTls(conn->fd.get(), options.starttls, deadline, where); !s.ok()) {
+    if (s.code() == StatusCode::kDeadlineExceeded) {
+      return DeadlineExceededError(std::string(StartTlsName(options.starttls)) + " STARTTLS with " +
+                                   where + " timed out" + after);
+    }
+    return s;
+  }
 
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return OpenSslError(StatusCode::kInternal, "SSL_CTX_new failed");
@@ -120,6 +127,14 @@ Result<TlsProbeResult> ProbeTls(const TlsProbeOptions& options) {
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   SSL_CTX_set_security_level(ctx.get(), 0);
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
+  if (options.legacy_only) {
+    // TLS 1.0/1.1 need SHA-1/MD5 in their PRF and CBC-SHA suites, which DEFAULT only offers at
+    // security level 0.
+    SSL_CTX_set_max_proto_version(ctx.get(), TLS1_1_VERSION);
+    if (SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT@SECLEVEL=0") != 1) {
+      return OpenSslError(StatusCode::kInternal, "cannot enable legacy cipher suites");
+    }
+  }
   SslPtr ssl(SSL_new(ctx.get()));
   if (!ssl || SSL_set_fd(ssl.get(), conn->fd.get()) != 1) {
     return OpenSslError(StatusCode::kInternal, "SSL_new failed");

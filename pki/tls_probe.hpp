@@ -10,6 +10,7 @@
 
 #include "common/status.hpp"
 #include "pki/certificate.hpp"
+#include "pki/starttls.hpp"
 
 namespace ck::pki {
 
@@ -21,6 +22,10 @@ struct TlsProbeOptions {
   std::string sni;
   std::chrono::milliseconds timeout{10000};  // for connect + handshake together
   std::vector<std::string> alpn;             // offered protocols, e.g. {"h2", "http/1.1"}
+  StartTls starttls = StartTls::kNone;       // plaintext preamble first (inside `timeout`)
+  // Offer only TLS 1.0 and 1.1 (security level 0, legacy ciphers): the handshake succeeds only
+  // when the server still accepts a protocol older than TLS 1.2.
+  bool legacy_only = false;
 };
 
 struct TlsProbeResult {

@@ -11,6 +11,7 @@
 #include "web/backend.hpp"
 #include "web/lifecycle_handlers.hpp"
 #include "web/metrics_handler.hpp"
+#include "web/session_store.hpp"
 #include "web/tls_config.hpp"
 
 namespace httplib {
@@ -34,6 +35,10 @@ struct AdminServerOptions {
   MetricsAccess metrics_access = MetricsAccess::kToken;
   // HTTPS when set (the default in the daemon); plain HTTP only for tests of the routing.
   std::shared_ptr<TlsServerSettings> tls;
+  // Dashboard sessions (idle/absolute expiry, bound) and the clock that ages them; nullptr =
+  // the system clock.
+  SessionOptions sessions;
+  const Clock* clock = nullptr;
 };
 
 class AdminServer {
@@ -55,6 +60,8 @@ class AdminServer {
   Backend& backend_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<LongPollGate> long_polls_;
+  SystemClock system_clock_;
+  SessionStore sessions_;
   std::thread thread_;
 };
 

@@ -18,6 +18,7 @@
 #include "pki/certificate.hpp"
 #include "web/auth.hpp"
 #include "web/lifecycle_types.hpp"
+#include "web/watch_view.hpp"
 
 namespace ck::web {
 
@@ -65,10 +66,12 @@ struct CertificateView {
   TimePoint not_after;
   std::string status;
   std::string cert_pem;
+  std::string chain_pem{};  // intermediates, when the store has them
 };
 
 struct CertificateFilter {
   std::string name, source, status, serial_hex;
+  std::string text;  // case-insensitive substring of the name or any SAN; empty = any
   std::optional<TimePoint> expiring_before;
   int64_t after_id = 0;
   int limit = 100;
@@ -98,6 +101,14 @@ class Backend {
   // Unauthenticated for unknown/expired/revoked credentials.
   virtual Result<Identity> AuthenticateToken(std::string_view token) = 0;
   virtual Result<Identity> AuthenticateClientCertificate(const pki::Certificate& leaf) = 0;
+  // The same check by the token's HashApiToken() (dashboard sessions keep only the hash, so
+  // a revoked or expired token ends its sessions). Fails closed by default.
+  virtual Result<Identity> AuthenticateTokenHash(std::string_view token_hash) {
+    (void)token_hash;
+    return UnauthenticatedError("sessions are not supported by this backend");
+  }
+  // The daemon's clock (days left, expiry windows); tests override it with a fake one.
+  virtual TimePoint Now() { return SystemClock().Now(); }
 
   virtual Result<NewToken> CreateToken(const std::string& name, Role role,
                                        std::chrono::seconds ttl) = 0;
@@ -179,6 +190,10 @@ class Backend {
   // GET /metrics: the Prometheus text exposition. The default renders the process registry
   // only (counters of what happened); the daemon adds its certificates, checks and alerts.
   virtual Result<std::string> RenderMetrics() { return metrics::Default().Render(); }
+  // The latest result of every watched endpoint and certificate file, by target (issue 6).
+  virtual Result<std::vector<WatchResultView>> ListWatchResults() {
+    return UnimplementedError("this daemon does not watch endpoints or files");
+  }
 
  protected:
   static Status NoLifecycle() {

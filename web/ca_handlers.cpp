@@ -5,6 +5,7 @@
 
 #include "common/duration.hpp"
 #include "common/log.hpp"
+#include "web/inventory_json.hpp"
 
 namespace ck::web {
 namespace {
@@ -84,23 +85,6 @@ json BundleJson(const IssuedBundle& b) {
   return j;
 }
 
-json ViewJson(const CertificateView& c) {
-  return {{"id", c.id},
-          {"name", c.name},
-          {"source", c.source},
-          {"issuer", c.issuer},
-          {"serial", c.serial_hex},
-          {"sans", c.sans},
-          {"not_before", FormatRfc3339(c.not_before)},
-          {"not_after", FormatRfc3339(c.not_after)},
-          {"status", c.status}};
-}
-
-std::string QueryParam(const HttpRequest& r, const std::string& key) {
-  auto it = r.query.find(key);
-  return it == r.query.end() ? "" : it->second;
-}
-
 Result<int64_t> ParseInt(const std::string& text, const char* what) {
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -176,49 +160,14 @@ HttpResponse HandleRevoke(const HttpRequest& request, const Identity& who, Backe
 }
 
 HttpResponse HandleListCertificates(const HttpRequest& request, const Identity&, Backend& backend) {
-  CertificateFilter f;
-  f.name = QueryParam(request, "name");
-  f.source = QueryParam(request, "source");
-  f.status = QueryParam(request, "status");
-  f.serial_hex = QueryParam(request, "serial");
-  if (auto within = QueryParam(request, "expiring_within"); !within.empty()) {
-    auto d = ParseDuration(within);
-    if (!d.ok()) return ProblemResponse(d.status().WithContext("expiring_within"));
-    f.expiring_before = std::chrono::system_clock::now() + *d;
-  }
-  if (auto after = QueryParam(request, "after_id"); !after.empty()) {
-    auto v = ParseInt(after, "after_id");
-    if (!v.ok()) return ProblemResponse(v.status());
-    f.after_id = *v;
-  }
-  if (auto limit = QueryParam(request, "limit"); !limit.empty()) {
-    auto v = ParseInt(limit, "limit");
-    if (!v.ok() || *v < 1 || *v > 1000) {
-      return ProblemResponse(InvalidArgumentError("limit must be between 1 and 1000"));
-    }
-    f.limit = static_cast<int>(*v);
-  }
-  auto list = backend.ListCertificates(f);
-  if (!list.ok()) return ProblemResponse(list.status());
-  json items = json::array();
-  for (const auto& c : *list) items.push_back(ViewJson(c));
-  json page = {{"certificates", items}};
-  // A full page means there may be more: hand out the cursor for the next one.
-  page["next_after_id"] = static_cast<int>(list->size()) == f.limit && !list->empty()
-                              ? json(list->back().id)
-                              : json(nullptr);
-  return Json(200, page);
+  return InventoryListResponse(request, backend);
 }
 
 HttpResponse HandleGetCertificate(const HttpRequest& request, const Identity&, Backend& backend) {
   std::string last = request.path.substr(request.path.rfind('/') + 1);
   auto id = ParseInt(last, "certificate id");
   if (!id.ok()) return ProblemResponse(id.status());
-  auto cert = backend.GetCertificate(*id);
-  if (!cert.ok()) return ProblemResponse(cert.status());
-  json j = ViewJson(*cert);
-  j["certificate"] = cert->cert_pem;
-  return Json(200, j);
+  return InventoryDetailResponse(*id, backend);
 }
 
 }  // namespace ck::web

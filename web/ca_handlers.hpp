@@ -18,7 +18,8 @@ HttpResponse HandleSignCsr(const HttpRequest& request, const Identity& who, Back
 HttpResponse HandleIssue(const HttpRequest& request, const Identity& who, Backend& backend);
 // POST /v1/certificates/revoke {"serial": "...", "reason": "keyCompromise"}
 HttpResponse HandleRevoke(const HttpRequest& request, const Identity& who, Backend& backend);
-// GET /v1/certificates?name=&source=&status=&serial=&expiring_within=30d&after_id=&limit=
+// GET /v1/certificates?q=&name=&source=&status=&serial=&expiring_before=&expiring_within=30d
+// &after=&limit= (web/inventory_json.hpp)
 HttpResponse HandleListCertificates(const HttpRequest& request, const Identity& who,
                                     Backend& backend);
 // GET /v1/certificates/{id}

@@ -24,6 +24,7 @@
 #include "common/rng.hpp"
 #include "daemon/cli/commands.hpp"
 #include "daemon/cli/context.hpp"
+#include "daemon/lifecycle/acme_accounts.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/state.hpp"
 #include "pki/certificate.hpp"
@@ -126,80 +127,42 @@ Result<std::unique_ptr<Session>> OpenSession(const CommandEnv& env, const AcmeCo
   return session;
 }
 
-acme::NewAccountRequest RegistrationFor(const store::AcmeAccountRecord& rec) {
-  acme::NewAccountRequest r;
-  r.contact = rec.contact;
-  return r;
-}
-
 // Loads the newest valid account for the session's server into the client. NotFound if none.
 Status LoadAccount(Session& s) {
-  ASSIGN_OR_RETURN(auto accounts, s.state.store->ListAcmeAccounts(s.server));
-  for (auto it = accounts.rbegin(); it != accounts.rend(); ++it) {
-    if (it->status != "valid" || it->account_url.empty()) continue;
-    ASSIGN_OR_RETURN(store::SecretString pem, s.state.store->GetPrivateKeyPem(it->key_id));
-    ASSIGN_OR_RETURN(pki::PrivateKey key, pki::PrivateKey::FromPem(pem.view()));
-    ASSIGN_OR_RETURN(acme::JwsKey jws, acme::JwsKey::Create(std::move(key)));
-    s.client->SetAccount(jws, it->account_url, RegistrationFor(*it));
-    s.account = *it;
-    // If the server forgot the account and the client registers the key again, keep the
-    // store in step.
-    s.client->SetAccountChangedCallback([&s](const acme::JwsKey&, const std::string& url) {
-      if (!s.account || s.account->account_url == url) return;
-      s.account->account_url = url;
-      if (Status st = s.state.store->PutAcmeAccount(*s.account).status(); !st.ok()) {
-        log::Error("could not record the new account URL", {{"reason", st.message()}});
-      }
-    });
-    return OkStatus();
+  auto account = lifecycle::LoadStoredAccount(*s.client, *s.state.store, s.server, {});
+  if (!account.ok()) {
+    if (account.status().code() != StatusCode::kNotFound) return account.status();
+    return NotFoundError("no ACME account for " + s.server +
+                         " in the store: run `certkeeper acme register`");
   }
-  return NotFoundError("no ACME account for " + s.server +
-                       " in the store: run `certkeeper acme register`");
-}
-
-Result<int64_t> StoreKey(Session& s, const pki::PrivateKey& key, const std::string& label) {
-  store::KeyRecord meta;
-  meta.label = label;
-  auto type = key.Type();
-  meta.algorithm = type.ok() ? std::string(pki::KeyTypeName(*type)) : key.Info().algorithm;
-  meta.public_pin = key.SpkiSha256Pin();
-  meta.created_at = s.clock.Now();
-  return s.state.store->PutPrivateKey(meta, key.ToPem());
+  s.account = *account;
+  // If the server forgot the account and the client registers the key again, keep the
+  // store in step.
+  s.client->SetAccountChangedCallback([&s](const acme::JwsKey&, const std::string& url) {
+    if (!s.account || s.account->account_url == url) return;
+    s.account->account_url = url;
+    if (Status st = s.state.store->PutAcmeAccount(*s.account).status(); !st.ok()) {
+      log::Error("could not record the new account URL", {{"reason", st.message()}});
+    }
+  });
+  return OkStatus();
 }
 
 Status Register(Session& s, const RegisterFlags& flags) {
-  ASSIGN_OR_RETURN(pki::KeyType type, pki::ParseKeyType(flags.account_key_type));
+  lifecycle::AccountRegistration registration;
+  registration.server = s.server;
+  ASSIGN_OR_RETURN(registration.key_type, pki::ParseKeyType(flags.account_key_type));
+  if (!flags.email.empty()) registration.contact = {"mailto:" + flags.email};
+  registration.eab_kid = flags.eab_kid;
+  registration.eab_hmac_key = flags.eab_hmac;
   ASSIGN_OR_RETURN(acme::Directory dir, s.client->GetDirectory());
-  ASSIGN_OR_RETURN(pki::PrivateKey key, pki::PrivateKey::Generate(type));
-  ASSIGN_OR_RETURN(acme::JwsKey jws, acme::JwsKey::Create(key));
-  // The key is sealed in the store before the CA hears of it: a crash after registration
-  // leaves a key that onlyReturnExisting can still find the account for.
-  ASSIGN_OR_RETURN(int64_t key_id,
-                   StoreKey(s, key, "acme-account:" + s.server + ":" + jws.thumbprint()));
-  acme::NewAccountRequest req;
-  if (!flags.email.empty()) req.contact = {"mailto:" + flags.email};
-  req.eab_kid = flags.eab_kid;
-  req.eab_hmac_key = flags.eab_hmac;
-  auto account = s.client->NewAccount(jws, req);
-  if (!account.ok()) {
-    (void)s.state.store->DeletePrivateKey(key_id);
-    return account.status();
-  }
-  store::AcmeAccountRecord rec;
-  rec.server_url = s.server;
-  rec.contact = account->contact.empty() ? req.contact : account->contact;
-  rec.account_url = account->url;
-  rec.key_id = key_id;
-  rec.status = account->status.empty() ? "valid" : account->status;
-  rec.eab_kid = flags.eab_kid;
-  rec.created_at = s.clock.Now();
-  ASSIGN_OR_RETURN(rec.id, s.state.store->PutAcmeAccount(rec));
-  s.account = rec;
+  ASSIGN_OR_RETURN(s.account, lifecycle::RegisterStoredAccount(*s.client, *s.state.store,
+                                                               registration, s.clock.Now()));
   if (!dir.meta.terms_of_service.empty()) {
     std::printf("agreed to the terms of service: %s\n", dir.meta.terms_of_service.c_str());
   }
-  std::printf("registered ACME account %s (key %s, %s)\n", account->url.c_str(),
-              flags.account_key_type.c_str(), jws.alg().c_str());
+  std::printf("registered ACME account %s (key %s)\n", s.account->account_url.c_str(),
+              flags.account_key_type.c_str());
   return OkStatus();
 }
 
@@ -418,8 +381,10 @@ Status Rollover(Session& s, const RolloverFlags& flags) {
   ASSIGN_OR_RETURN(acme::JwsKey jws, acme::JwsKey::Create(key));
   // Seal the new key before the CA switches (RFC 8555 §7.3.5): whatever happens next, the
   // store holds the key the account ends up with.
-  ASSIGN_OR_RETURN(int64_t new_key_id,
-                   StoreKey(s, key, "acme-account:" + s.server + ":" + jws.thumbprint()));
+  ASSIGN_OR_RETURN(
+      int64_t new_key_id,
+      lifecycle::StorePrivateKey(*s.state.store, key, lifecycle::AcmeAccountKeyLabel(s.server, jws),
+                                 s.clock.Now()));
   if (Status st = s.client->ChangeKey(jws); !st.ok()) {
     (void)s.state.store->DeletePrivateKey(new_key_id);
     return st;

@@ -1,6 +1,5 @@
 #include "daemon/cli/api_client.hpp"
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include "common/file_util.hpp"
 #include "daemon/cli/context.hpp"
@@ -17,63 +15,11 @@
 namespace ck::cli {
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
-
-constexpr size_t kMaxResponseBytes = 16 << 20;
-
-struct Sink {
-  ApiResponse* response;
-  bool overflow = false;
-};
-
-size_t WriteBody(char* data, size_t size, size_t n, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  size_t len = size * n;
-  if (sink->response->body.size() + len > kMaxResponseBytes) {
-    sink->overflow = true;
-    return 0;  // aborts the transfer
-  }
-  sink->response->body.append(data, len);
-  return len;
-}
-
 std::string Trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
-}
-
-size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  size_t len = size * n;
-  std::string_view line(data, len);
-  if (line.rfind("HTTP/", 0) == 0) {
-    sink->response->headers.clear();
-    return len;
-  }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return len;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  sink->response->headers[name] = Trim(line.substr(colon + 1));
-  return len;
-}
-
-bool Append(SlistPtr& list, const std::string& line) {
-  curl_slist* next = curl_slist_append(list.get(), line.c_str());
-  if (next == nullptr) return false;
-  (void)list.release();
-  list.reset(next);
-  return true;
 }
 
 std::string EnvOr(const char* name) {
@@ -185,16 +131,7 @@ Result<ApiConnection> ResolveApiConnection(const ApiFlags& flags, const GlobalOp
   return c;
 }
 
-struct ApiClient::Curl {
-  EasyPtr easy;
-};
-
-ApiClient::ApiClient(ApiConnection connection)
-    : connection_(std::move(connection)), curl_(std::make_unique<Curl>()) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  curl_->easy.reset(curl_easy_init());
-}
+ApiClient::ApiClient(ApiConnection connection) : connection_(std::move(connection)) {}
 
 ApiClient::~ApiClient() = default;
 ApiClient::ApiClient(ApiClient&&) noexcept = default;
@@ -204,79 +141,45 @@ Result<ApiResponse> ApiClient::Send(std::string_view method, std::string_view pa
                                     std::string_view body,
                                     const std::map<std::string, std::string>& headers,
                                     std::chrono::seconds timeout) {
-  CURL* c = curl_->easy.get();
-  if (c == nullptr) return InternalError("curl_easy_init failed");
-  curl_easy_reset(c);  // keeps the connection cache: one TLS handshake per command
-  const std::string url = connection_.server + std::string(path);
-  ApiResponse response;
-  Sink sink{&response};
-  SlistPtr list;
-  bool ok =
-      Append(list, "Accept: application/json, application/problem+json") && Append(list, "Expect:");
+  http::Request request;
+  request.method = std::string(method);
+  request.url = connection_.server + std::string(path);
+  request.headers.emplace_back("Accept", "application/json, application/problem+json");
   if (!connection_.token.empty()) {
-    ok = ok && Append(list, "Authorization: Bearer " + connection_.token);
+    request.headers.emplace_back("Authorization", "Bearer " + connection_.token);
   }
-  if (!body.empty()) ok = ok && Append(list, "Content-Type: application/json");
-  for (const auto& [k, v] : headers) ok = ok && Append(list, k + ": " + v);
-  if (!ok) return InternalError("curl_slist_append failed");
-
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "certkeeper-cli");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count() * 1000));
-  if (!connection_.ca_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_CAINFO, connection_.ca_file.c_str());
-  }
-  if (!connection_.cert_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT, connection_.cert_file.c_str());
-    curl_easy_setopt(c, CURLOPT_SSLKEY, connection_.key_file.c_str());
-  }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-  if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  } else if (method != "GET") {
-    const std::string m(method);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str());
-  }
-
-  CURLcode rc = curl_easy_perform(c);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-  if (sink.overflow) {
-    return DataLossError(url + ": response larger than " + std::to_string(kMaxResponseBytes) +
-                         " bytes");
-  }
-  if (rc != CURLE_OK) {
-    std::string what = std::string(method) + " " + url + ": " + curl_easy_strerror(rc);
-    switch (rc) {
-      case CURLE_PEER_FAILED_VERIFICATION:
-      case CURLE_SSL_CACERT_BADFILE:
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  for (const auto& [k, v] : headers) request.headers.emplace_back(k, v);
+  request.body = std::string(body);
+  http::ClientOptions options;
+  options.ca_bundle = connection_.ca_file;
+  options.client_cert_file = connection_.cert_file;
+  options.client_key_file = connection_.key_file;
+  options.user_agent = "certkeeper-cli";
+  options.protocols = "https";
+  options.total_timeout = timeout;
+  auto response = http_.Do(request, options);
+  if (!response.ok()) {
+    const Status& s = response.status();
+    switch (s.code()) {
+      case StatusCode::kFailedPrecondition:
         return FailedPreconditionError(
-            what +
+            s.message() +
             " (the server's certificate is not trusted: pass --cacert with the daemon's "
             "<state-dir>/ca-bundle.pem)");
-      case CURLE_SSL_CERTPROBLEM: return InvalidArgumentError(what + " (check --cert and --key)");
-      case CURLE_OPERATION_TIMEDOUT: return DeadlineExceededError(what);
-      default:
-        return UnavailableError(what + " (is certkeeper serve running at " + connection_.server +
-                                "?)");
+      case StatusCode::kInvalidArgument:
+        return InvalidArgumentError(s.message() + " (check --cert and --key)");
+      case StatusCode::kUnavailable:
+        return UnavailableError(s.message() + " (is certkeeper serve running at " +
+                                connection_.server + "?)");
+      default: return s;
     }
   }
-  long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  response.status = static_cast<int>(code);
-  return response;
+  ApiResponse out;
+  out.status = response->status;
+  out.body = std::move(response->body);
+  for (auto& [k, v] : response->headers) out.headers[k] = std::move(v);
+  return out;
 }
 
 Status ApiClient::StatusFromResponse(const ApiResponse& response) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/http_client.hpp"
 #include "common/status.hpp"
 #include "daemon/cli/command_env.hpp"
 
@@ -78,9 +79,8 @@ class ApiClient {
   Status StatusFromResponse(const ApiResponse& response) const;
 
  private:
-  struct Curl;
   ApiConnection connection_;
-  std::unique_ptr<Curl> curl_;
+  http::Connection http_;  // one TLS connection for all of a command's requests
 };
 
 // Percent-encodes everything but RFC 3986 unreserved characters (for path segments and

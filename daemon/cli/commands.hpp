@@ -17,5 +17,6 @@ void RegisterAcmeCommands(CLI::App& app, CommandEnv& env);  // acme register|iss
 void RegisterCaCommands(CLI::App& app, CommandEnv& env);    // ca init|issue|sign|revoke|...
 void RegisterTokenCommands(CLI::App& app, CommandEnv& env);
 void RegisterLifecycleCommands(CLI::App& app, CommandEnv& env);  // ls, status, renew, pins, events
+void RegisterWatchCommands(CLI::App& app, CommandEnv& env);      // watch check
 
 }  // namespace ck::cli

@@ -26,6 +26,7 @@
 #include "daemon/systemd_notify.hpp"
 #include "daemon/token_service.hpp"
 #include "daemon/version.hpp"
+#include "daemon/watch/watcher.hpp"
 #include "web/admin_server.hpp"
 
 namespace ck::cli {
@@ -126,6 +127,8 @@ void Reload(const CommandEnv& env, Context& ctx, lifecycle::IssuerRegistry& issu
   }
   ctx.config.acme = fresh->config.acme;
   ctx.config.certificates = fresh->config.certificates;
+  ctx.config.watches = fresh->config.watches;
+  ctx.config.monitor = fresh->config.monitor;
   ctx.main_config_text = fresh->main_config_text;
   if (Status s = ApplyLogging(env.global, ctx.config); !s.ok()) {
     log::Error("reload: logging settings rejected", {{"reason", s.message()}});
@@ -193,6 +196,12 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     return ReportError(s);
   }
   backend.SetManager(&manager);
+  // External endpoints and certificate files ([[watch]]), checked on their own schedule.
+  watch::Watcher watcher(*state->store, clock);
+  if (Status s = watcher.Configure(ctx->config.watches, ctx->config.monitor); !s.ok()) {
+    log::Error("cannot set up the watches", {{"reason", s.message()}});
+    return ReportError(s);
+  }
   // Certificates added and removed through the API: certificates.d/ in the state dir, then
   // the manager is reconfigured (serialized with SIGHUP reloads by config_mu).
   std::mutex config_mu;
@@ -287,6 +296,15 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
     }
   });
 
+  // The watch loop: run the due checks (bounded concurrency, each with its timeout), sleep
+  // until the next is due, a reload or shutdown.
+  std::thread watch_loop([&] {
+    while (!stopping.load()) {
+      TimePoint next = watcher.RunOnce();
+      clock.SleepUntil(next, [&] { return stopping.load() || watcher.HasPendingChanges(); });
+    }
+  });
+
   for (;;) {
     daemon::SignalEvent ev = daemon::WaitForSignal();
     if (ev == daemon::SignalEvent::kReload) {
@@ -294,6 +312,9 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
       {
         std::lock_guard lock(config_mu);
         Reload(env, *ctx, issuers, manager);
+        if (Status s = watcher.Configure(ctx->config.watches, ctx->config.monitor); !s.ok()) {
+          log::Error("reload: watches not updated", {{"reason", s.message()}});
+        }
       }
       clock.Interrupt();
       (void)daemon::NotifySystemd("READY=1");
@@ -304,12 +325,14 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   (void)daemon::NotifySystemd("STOPPING=1");
   stopping = true;
   manager.Stop();
+  watcher.Stop();
   clock.Interrupt();
   if (watchdog.joinable()) watchdog.join();
   maintenance.join();
   // An issuance in flight sees `stopping` and ends with Aborted; its ACME order stays
   // journalled and resumes at the next start. Deploys finish (they are bounded).
   scheduler.join();
+  watch_loop.join();  // checks in flight end within their timeout
   local_cli.Withdraw();
   log::Info("stopping: finishing in-flight requests");
   server.Stop();

@@ -401,9 +401,9 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   Config cfg;
   cfg.source_path = std::string(source_name);
   cfg.listen = *ParseListenAddress(kDefaultListen);
-  RETURN_IF_ERROR(CheckKnownKeys(
-      source_name, root, "",
-      {"state_dir", "listen", "master_key_file", "log", "ca", "acme", "certificate", "metrics"}));
+  RETURN_IF_ERROR(CheckKnownKeys(source_name, root, "",
+                                 {"state_dir", "listen", "master_key_file", "log", "ca", "acme",
+                                  "certificate", "watch", "monitor", "metrics"}));
   if (const toml::node* n = root.get("state_dir")) {
     ASSIGN_OR_RETURN(cfg.state_dir, GetString(source_name, *n, "state_dir"));
     if (cfg.state_dir.empty() || cfg.state_dir.front() != '/') {
@@ -437,6 +437,10 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   // Last: certificates refer to ACME accounts and CA profiles, wherever those are in the file.
   if (const toml::node* n = root.get("certificate")) {
     RETURN_IF_ERROR(ParseCertificates(source_name, *n, cfg));
+  }
+  if (const toml::node* n = root.get("watch")) RETURN_IF_ERROR(ParseWatches(source_name, *n, cfg));
+  if (const toml::node* n = root.get("monitor")) {
+    RETURN_IF_ERROR(ParseMonitorTable(source_name, *n, cfg.monitor));
   }
   return cfg;
 }
@@ -475,6 +479,7 @@ Status CheckReferencedFiles(const Config& config) {
       }
     }
   }
+  RETURN_IF_ERROR(CheckWatchFiles(config));
   for (const auto& c : config.certificates) {
     const std::string p = "certificate[" + c.name + "]";
     if (!c.tsig_key.empty()) {

@@ -163,6 +163,23 @@ jitter = 0.05
   [[certificate.deploy]]
   type = "pull"                        # mTLS clients fetch GET /v1/bundles/billing-workload
   consumers = ["billing-worker"]      # their identities (spiffe://.../certkeeper/consumer/NAME)
+
+# Besides its own certificates, certkeeper watches external TLS endpoints and certificate files:
+# expired or expiring (leaf or intermediate), hostname mismatch, unknown authority, weak key,
+# SHA-1 signature, TLS < 1.2 still offered. Results: GET /v1/watch; once from a shell:
+# `certkeeper watch check`. Optional per watch: name, ca_bundle (default: system store), timeout.
+[[watch]]
+endpoint = "mail.example.com:25"     # host:port; sni defaults to the host
+starttls = "smtp"                    # optional: smtp | imap | postgres
+
+[[watch]]
+files = ["/etc/ssl/legacy/*.pem"]    # a glob or an array of globs (absolute)
+
+[monitor]
+interval = "1h"                      # how often each watch is checked
+concurrency = 8                      # checks at once
+timeout = "10s"                      # connect + STARTTLS + handshake, per check
+warn_before = "30d"                  # "expiring" threshold for leaf and intermediates
 )toml";
   return kText;
 }

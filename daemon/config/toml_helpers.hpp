@@ -52,6 +52,11 @@ Status ParseAcmeTable(std::string_view source, const toml::node& node, AcmeConfi
 Status ParseMetricsTable(std::string_view source, const toml::node& node, MetricsConfig& out);
 // [[certificate]]; needs the parsed [acme] and [ca] to check issuer references.
 Status ParseCertificates(std::string_view source, const toml::node& node, Config& cfg);
+// [[watch]] and [monitor] (watch_config.cpp).
+Status ParseWatches(std::string_view source, const toml::node& node, Config& cfg);
+Status ParseMonitorTable(std::string_view source, const toml::node& node, MonitorConfig& out);
+// Every [[watch]] ca_bundle readable (NotFound naming file, line and key).
+Status CheckWatchFiles(const Config& config);
 // A name used in paths and as a table key: [a-z0-9][a-z0-9._-]{0,62}.
 bool IsValidObjectName(std::string_view name);
 // "IPv4" or "IPv4:port" (port 1..65535), as the DNS solvers take servers.

@@ -5,9 +5,9 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "acme/curl_transport.hpp"
 #include "common/encoding.hpp"
 #include "common/file_util.hpp"
+#include "common/http_client.hpp"
 #include "common/log.hpp"
 #include "daemon/deploy/served_serial.hpp"
 #include "pki/digest.hpp"
@@ -92,13 +92,13 @@ Status WebhookDeployer::Commit(const Material& m) {
   store::SecretString secret(std::move(secret_text));
   store::SecretString body(Body(m));  // holds the key when include_key
 
-  acme::CurlTransportOptions topts;
+  http::ClientOptions topts;
   topts.ca_bundle = o_.ca_bundle;
   topts.user_agent = "certkeeper-webhook";
   topts.total_timeout = o_.timeout;
   topts.connect_timeout = std::min<std::chrono::milliseconds>(o_.timeout, std::chrono::seconds(10));
   topts.max_response_bytes = 64 * 1024;
-  acme::CurlTransport transport(topts);
+  http::Connection connection;
   Clock& clock = env_.clock ? *env_.clock : DefaultClock();
 
   std::string last;
@@ -107,7 +107,7 @@ Status WebhookDeployer::Commit(const Material& m) {
     // Signed afresh per attempt: a receiver that saw an earlier attempt treats the same
     // signature as a replay.
     std::string ts = std::to_string(ToUnixSeconds(clock.Now()));
-    acme::HttpRequest req;
+    http::Request req;
     req.method = "POST";
     req.url = o_.url;
     req.headers = {
@@ -115,7 +115,7 @@ Status WebhookDeployer::Commit(const Material& m) {
         {"X-Certkeeper-Timestamp", ts},
         {"X-Certkeeper-Signature", "sha256=" + WebhookSignature(secret.view(), ts, body.view())}};
     req.body = std::string(body.view());
-    auto resp = transport.Do(req);
+    auto resp = connection.Do(req, topts);
     store::SecureWipe(req.body.data(), req.body.size());
     std::chrono::milliseconds wait = backoff;
     if (!resp.ok()) {

@@ -181,6 +181,10 @@ nlohmann::json RenderJson(const Report& r) {
   j["ok"] = r.ok();
   j["problems"] = r.problems;
   j["warnings"] = r.warnings;
+  j["findings"] = nlohmann::json::array();
+  for (const auto& f : r.findings) {
+    j["findings"].push_back({{"code", f.code}, {"severity", f.severity}, {"message", f.message}});
+  }
   if (r.tls) {
     j["tls"] = {{"protocol", r.tls->protocol},
                 {"cipher", r.tls->cipher},

@@ -20,32 +20,38 @@ void CheckCertificate(const CertificateEntry& entry, size_t index, const Inspect
   const std::string who =
       (index == 0 ? "leaf " : "chain[" + std::to_string(index) + "] ") + Name(info);
   if (options.at >= info.not_after) {
-    report.problems.push_back(who + " expired at " + FormatRfc3339(info.not_after) + " (" +
-                              pki::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(
-                                  options.at - info.not_after)) +
-                              " ago)");
+    report.AddProblem("expired",
+                      who + " expired at " + FormatRfc3339(info.not_after) + " (" +
+                          pki::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(
+                              options.at - info.not_after)) +
+                          " ago)");
   } else if (options.at < info.not_before) {
-    report.problems.push_back(who + " is not valid until " + FormatRfc3339(info.not_before) + " (" +
-                              pki::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(
-                                  info.not_before - options.at)) +
-                              " from now) — check the clock of the issuing host or this one");
+    report.AddProblem("not_yet_valid",
+                      who + " is not valid until " + FormatRfc3339(info.not_before) + " (" +
+                          pki::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(
+                              info.not_before - options.at)) +
+                          " from now) — check the clock of the issuing host or this one");
   } else if (info.not_after - options.at < options.warn_before) {
-    report.warnings.push_back(who + " expires in " +
-                              pki::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(
-                                  info.not_after - options.at)) +
-                              " (" + FormatRfc3339(info.not_after) + ")");
+    report.AddWarning("expiring",
+                      who + " expires in " +
+                          pki::HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(
+                              info.not_after - options.at)) +
+                          " (" + FormatRfc3339(info.not_after) + ")");
   }
-  if (info.key_algorithm == "RSA" && info.key_bits < 2048) {
-    report.problems.push_back(who + " has a weak " + std::to_string(info.key_bits) +
-                              "-bit RSA key (minimum 2048)");
+  if (info.key_algorithm.starts_with("RSA") && info.key_bits < 2048) {
+    report.AddProblem("weak_key", who + " has a weak " + std::to_string(info.key_bits) +
+                                      "-bit RSA key (minimum 2048)");
+  } else if (info.key_algorithm.starts_with("ECDSA") && info.key_bits < 256) {
+    report.AddProblem("weak_key", who + " has a weak " + std::to_string(info.key_bits) +
+                                      "-bit EC key (minimum 256)");
   }
   if (info.signature_algorithm.find("SHA1") != std::string::npos ||
       info.signature_algorithm.find("sha1") != std::string::npos ||
       info.signature_algorithm.find("md5") != std::string::npos) {
     // A self-signed root's own signature is never checked by clients; only flag the rest.
     if (!info.self_signed) {
-      report.problems.push_back(who + " is signed with " + info.signature_algorithm +
-                                ", which clients reject");
+      report.AddProblem("weak_signature", who + " is signed with " + info.signature_algorithm +
+                                              ", which clients reject");
     }
   }
 }
@@ -59,7 +65,8 @@ void AddCertificates(const std::vector<pki::Certificate>& certs, const InspectOp
     report.certificates.push_back(std::move(entry));
   }
   if (certs.size() > 1) {
-    if (Status s = pki::CheckChainOrder(certs); !s.ok()) report.warnings.push_back(s.message());
+    if (Status s = pki::CheckChainOrder(certs); !s.ok())
+      report.AddWarning("chain_order", s.message());
   }
 }
 
@@ -84,8 +91,10 @@ void Verify(const std::vector<pki::Certificate>& certs, const InspectOptions& op
     // Expiry/not-yet-valid are already reported per certificate with more context.
     if (v.result.reason != pki::VerifyReason::kExpired &&
         v.result.reason != pki::VerifyReason::kNotYetValid) {
-      report.problems.push_back("chain does not verify against " + v.against + ": " +
-                                v.result.message);
+      const bool unknown = v.result.reason == pki::VerifyReason::kUnknownIssuer ||
+                           v.result.reason == pki::VerifyReason::kSelfSignedNotTrusted;
+      report.AddProblem(unknown ? "unknown_authority" : "chain_invalid",
+                        "chain does not verify against " + v.against + ": " + v.result.message);
     }
   }
   report.verification = std::move(v);
@@ -100,14 +109,32 @@ void CheckHostname(const std::vector<pki::Certificate>& certs, const InspectOpti
     for (const auto& san : certs.front().SubjectAltNames()) {
       names += (names.empty() ? "" : ", ") + pki::FormatSan(san);
     }
-    report.problems.push_back("hostname '" + options.hostname +
-                              "' does not match the certificate (it covers: " +
-                              (names.empty() ? "no subjectAltName at all" : names) + ")");
+    report.AddProblem("hostname_mismatch",
+                      "hostname '" + options.hostname +
+                          "' does not match the certificate (it covers: " +
+                          (names.empty() ? "no subjectAltName at all" : names) + ")");
   }
   report.hostname = h;
 }
 
 }  // namespace
+
+void Report::AddProblem(std::string code, std::string message) {
+  problems.push_back(message);
+  findings.push_back({std::move(code), "critical", std::move(message)});
+}
+
+void Report::AddWarning(std::string code, std::string message) {
+  warnings.push_back(message);
+  findings.push_back({std::move(code), "warning", std::move(message)});
+}
+
+bool Report::HasFinding(std::string_view code) const {
+  for (const auto& f : findings) {
+    if (f.code == code) return true;
+  }
+  return false;
+}
 
 Report InspectObject(const std::string& target, const pki::PkiObject& object,
                      const InspectOptions& options) {
@@ -118,7 +145,8 @@ Report InspectObject(const std::string& target, const pki::PkiObject& object,
   if (!object.csrs.empty()) {
     report.csr = object.csrs.front().Inspect();
     if (!report.csr->signature_valid) {
-      report.problems.push_back(
+      report.AddProblem(
+          "csr_signature",
           "CSR signature does not verify: it was altered or not signed by its own key "
           "(no proof of possession)");
     }
@@ -135,7 +163,8 @@ Report InspectObject(const std::string& target, const pki::PkiObject& object,
     report.key_matches_certificate =
         pki::KeyMatches(object.certificates.front(), object.private_keys.front());
     if (!*report.key_matches_certificate) {
-      report.problems.push_back(
+      report.AddProblem(
+          "key_mismatch",
           "the private key does not belong to the certificate (a server would refuse to start "
           "or serve a broken handshake)");
     }
@@ -155,11 +184,11 @@ Report InspectTls(const std::string& target, pki::TlsProbeResult probe,
   report.tls = std::move(probe);
   if (report.tls->protocol == "TLSv1" || report.tls->protocol == "TLSv1.1" ||
       report.tls->protocol == "SSLv3") {
-    report.problems.push_back("server negotiated " + report.tls->protocol +
-                              "; TLS 1.2 is the minimum clients accept");
+    report.AddProblem("legacy_tls", "server negotiated " + report.tls->protocol +
+                                        "; TLS 1.2 is the minimum clients accept");
   }
   if (chain.empty()) {
-    report.problems.push_back("server sent no certificate");
+    report.AddProblem("no_certificate", "server sent no certificate");
     return report;
   }
   AddCertificates(chain, options, report);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -40,6 +41,16 @@ struct HostnameCheck {
   bool match = false;
 };
 
+// One problem or warning with a stable code, so callers (the watcher, alerts) can act on the
+// kind without parsing messages. Codes: expired, expiring, not_yet_valid, weak_key,
+// weak_signature, unknown_authority, chain_invalid, chain_order, hostname_mismatch,
+// legacy_tls, key_mismatch, csr_signature, no_certificate.
+struct Finding {
+  std::string code;
+  std::string severity;  // "critical" (also in `problems`) | "warning" (also in `warnings`)
+  std::string message;
+};
+
 struct Report {
   std::string target;  // file path or host:port
   std::string kind;    // "tls", "certificates", "csr", "private_key", "public_key"
@@ -53,6 +64,12 @@ struct Report {
   std::optional<HostnameCheck> hostname;
   std::vector<std::string> problems;  // any → exit code 1
   std::vector<std::string> warnings;
+  std::vector<Finding> findings;  // problems and warnings, in the order found, with codes
+
+  // Records a problem (critical) or a warning in both forms.
+  void AddProblem(std::string code, std::string message);
+  void AddWarning(std::string code, std::string message);
+  bool HasFinding(std::string_view code) const;
 
   bool ok() const { return problems.empty(); }
 };

@@ -9,6 +9,7 @@
 #include "acme/solvers/rfc2136.hpp"
 #include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "daemon/lifecycle/acme_accounts.hpp"
 #include "pki/general_names.hpp"
 
 namespace ck::lifecycle {
@@ -31,17 +32,6 @@ Result<config::ListenAddress> ParseListen(const std::string& text, const char* k
 bool Resumable(const Status& s) {
   return s.code() == StatusCode::kAborted || s.code() == StatusCode::kUnavailable ||
          s.code() == StatusCode::kDeadlineExceeded;
-}
-
-Result<int64_t> StoreKey(store::Store& store, const pki::PrivateKey& key, const std::string& label,
-                         TimePoint now) {
-  store::KeyRecord meta;
-  meta.label = label;
-  auto type = key.Type();
-  meta.algorithm = type.ok() ? std::string(pki::KeyTypeName(*type)) : key.Info().algorithm;
-  meta.public_pin = key.SpkiSha256Pin();
-  meta.created_at = now;
-  return store.PutPrivateKey(meta, key.ToPem());
 }
 
 }  // namespace
@@ -100,22 +90,16 @@ Status AcmeIssuer::EnsureAccount() {
   if (record_) return OkStatus();
   std::vector<std::string> contact;
   if (!account_.email.empty()) contact.push_back("mailto:" + account_.email);
-  ASSIGN_OR_RETURN(auto accounts, store_.ListAcmeAccounts(account_.server));
   // The newest valid account of this server with the configured contact: the one registered
   // for this [acme.accounts.NAME] (or by `certkeeper acme register` with the same email).
-  for (auto it = accounts.rbegin(); it != accounts.rend(); ++it) {
-    if (it->status != "valid" || it->account_url.empty()) continue;
-    if (!contact.empty() && it->contact != contact) continue;
-    ASSIGN_OR_RETURN(store::SecretString pem, store_.GetPrivateKeyPem(it->key_id));
-    ASSIGN_OR_RETURN(pki::PrivateKey key, pki::PrivateKey::FromPem(pem.view()));
-    ASSIGN_OR_RETURN(acme::JwsKey jws, acme::JwsKey::Create(std::move(key)));
-    acme::NewAccountRequest reg;
-    reg.contact = it->contact;
-    client_->SetAccount(jws, it->account_url, reg);
-    record_ = *it;
-    break;
+  auto stored = LoadStoredAccount(*client_, store_, account_.server, contact);
+  if (stored.ok()) {
+    record_ = *stored;
+  } else if (stored.status().code() == StatusCode::kNotFound) {
+    RETURN_IF_ERROR(Register(std::move(contact)));
+  } else {
+    return stored.status();
   }
-  if (!record_) RETURN_IF_ERROR(Register());
   // A CA that forgot the account (test CA restarted) gets the same key registered again.
   client_->SetAccountChangedCallback([this](const acme::JwsKey&, const std::string& url) {
     std::lock_guard relock(account_mu_);
@@ -129,41 +113,26 @@ Status AcmeIssuer::EnsureAccount() {
   return OkStatus();
 }
 
-Status AcmeIssuer::Register() {
-  ASSIGN_OR_RETURN(pki::KeyType type, pki::ParseKeyType(account_.key));
-  ASSIGN_OR_RETURN(pki::PrivateKey key, pki::PrivateKey::Generate(type));
-  ASSIGN_OR_RETURN(acme::JwsKey jws, acme::JwsKey::Create(key));
-  // Sealed before the CA hears of it: after a crash, onlyReturnExisting finds the account.
-  ASSIGN_OR_RETURN(int64_t key_id,
-                   StoreKey(store_, key, "acme-account:" + account_.server + ":" + jws.thumbprint(),
-                            clock_.Now()));
-  acme::NewAccountRequest req;
-  if (!account_.email.empty()) req.contact = {"mailto:" + account_.email};
+Status AcmeIssuer::Register(std::vector<std::string> contact) {
+  AccountRegistration registration;
+  registration.server = account_.server;
+  ASSIGN_OR_RETURN(registration.key_type, pki::ParseKeyType(account_.key));
+  registration.contact = std::move(contact);
   if (!account_.eab_kid.empty()) {
     ASSIGN_OR_RETURN(std::string hmac, ReadFile(account_.eab_hmac_file));
     while (!hmac.empty() && (hmac.back() == '\n' || hmac.back() == '\r' || hmac.back() == ' ')) {
       hmac.pop_back();
     }
-    req.eab_kid = account_.eab_kid;
-    req.eab_hmac_key = hmac;
+    registration.eab_kid = account_.eab_kid;
+    registration.eab_hmac_key = hmac;
   }
-  auto account = client_->NewAccount(jws, req);
-  if (!account.ok()) {
-    (void)store_.DeletePrivateKey(key_id);
-    return account.status().WithContext("registering ACME account '" + account_.name + "'");
+  auto rec = RegisterStoredAccount(*client_, store_, registration, clock_.Now());
+  if (!rec.ok()) {
+    return rec.status().WithContext("registering ACME account '" + account_.name + "'");
   }
-  store::AcmeAccountRecord rec;
-  rec.server_url = account_.server;
-  rec.contact = req.contact;
-  rec.account_url = account->url;
-  rec.key_id = key_id;
-  rec.status = account->status.empty() ? "valid" : account->status;
-  rec.eab_kid = account_.eab_kid;
-  rec.created_at = clock_.Now();
-  ASSIGN_OR_RETURN(rec.id, store_.PutAcmeAccount(rec));
-  record_ = rec;
+  record_ = *rec;
   log::Info("ACME account registered",
-            {{"account", account_.name}, {"server", account_.server}, {"url", account->url}});
+            {{"account", account_.name}, {"server", account_.server}, {"url", rec->account_url}});
   return OkStatus();
 }
 

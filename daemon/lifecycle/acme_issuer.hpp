@@ -50,7 +50,7 @@ class AcmeIssuer final : public Issuer {
 
  private:
   Status EnsureAccount();
-  Status Register();
+  Status Register(std::vector<std::string> contact);
   Result<std::optional<store::AcmeOrderRecord>> UnfinishedOrder(std::string_view name);
 
   config::AcmeAccountConfig account_;

@@ -2,6 +2,8 @@
 #include "daemon/inspect/inspect_report.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 
 #include "daemon/inspect/inspect_render.hpp"
 #include "tests/testing/test_ca.hpp"
@@ -127,6 +129,47 @@ TEST_F(InspectReportTest, FileWithoutCaIsNotTrustChecked) {
   ASSERT_TRUE(r.verification.has_value());
   EXPECT_FALSE(r.verification->checked);
   EXPECT_EQ(RenderJson(r)["verification"]["checked"], false);
+}
+
+// Every problem and warning also carries a stable code (what the watcher and alerts act on).
+TEST_F(InspectReportTest, FindingsCarryCodesAndSeverities) {
+  CertSpec spec;
+  spec.dns_names = {"legacy.test"};
+  spec.digest = "sha1";
+  auto r = InspectTls("other.test:443", Probe({Leaf(spec)}, "TLSv1.1"), [&] {
+    auto o = At(UtcTime(2030, 3, 20));
+    o.hostname = "other.test";
+    return o;
+  }());
+  std::vector<std::string> codes;
+  for (const auto& f : r.findings) codes.push_back(f.code + "/" + f.severity);
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"legacy_tls/critical", "expiring/warning",
+                                      "weak_signature/critical", "hostname_mismatch/critical"}));
+  EXPECT_EQ(r.problems.size(), 3u);
+  EXPECT_EQ(r.warnings.size(), 1u);
+  EXPECT_TRUE(r.HasFinding("expiring"));
+  EXPECT_FALSE(r.HasFinding("expired"));
+  EXPECT_EQ(RenderJson(r)["findings"][1]["code"], "expiring");
+}
+
+TEST_F(InspectReportTest, SmallEcKeyIsWeakAndUnknownIssuerIsUnknownAuthority) {
+  pki::EvpPkeyPtr raw(EVP_EC_gen("secp224r1"));
+  ASSERT_NE(raw, nullptr);
+  auto key = pki::PrivateKey::Adopt(std::move(raw));
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  CertSpec spec;
+  spec.dns_names = {"small.test"};
+  spec.key = std::move(*key);
+  auto options = At(UtcTime(2030, 2, 1));
+  auto other = TestCa::CreateRoot(CaSpec("Some Other Root"));
+  ASSERT_TRUE(other.ok());
+  options.roots = {other->cert()};
+  auto r = InspectTls("small.test:443", Probe({Leaf(spec)}, "TLSv1.3"), options);
+  std::vector<std::string> codes;
+  for (const auto& f : r.findings) codes.push_back(f.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"weak_key", "unknown_authority"}));
+  EXPECT_NE(r.problems[0].find("224-bit EC key"), std::string::npos) << r.problems[0];
 }
 
 }  // namespace
