@@ -2,7 +2,9 @@
 // internal CA and deploys them to files; the scrape over HTTPS (curl) shows each certificate's
 // expiration equal to the issued certificate's notAfter, the counters of what happened
 // (issuance, renewal attempt, deploy, verify), and passes `promtool check metrics` with no
-// problem reported. Scrape access: token by default, open on loopback with [metrics] access.
+// problem reported. A watched certificate file (the [[watch]] files target) shows up as
+// source="file" with its own notAfter. Scrape access: token by default, open on loopback with
+// [metrics] access.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "common/clock.hpp"
 #include "pki/certificate.hpp"
@@ -19,6 +22,7 @@
 #include "tests/testing/ports.hpp"
 #include "tests/testing/status_matchers.hpp"
 #include "tests/testing/temp_dir.hpp"
+#include "tests/testing/test_ca.hpp"
 
 namespace ck {
 namespace {
@@ -53,6 +57,15 @@ class MetricsE2E : public ::testing::Test {
     binary_ = testing::CertkeeperBinary();
     api_port_ = testing::PickFreePort();
     ASSERT_EQ(::mkdir(tmp_.Path("state").c_str(), 0700), 0);
+    ASSERT_EQ(::mkdir(tmp_.Path("watched").c_str(), 0700), 0);
+    // A certificate some other tool put on disk, which certkeeper only watches.
+    ASSERT_OK_AND_ASSIGN(auto root, testing::TestCa::CreateRoot());
+    testing::CertSpec spec;
+    spec.common_name = "legacy.test";
+    spec.dns_names = {"legacy.test"};
+    ASSERT_OK_AND_ASSIGN(auto legacy, root.Issue(spec));
+    legacy_not_after_ = ToUnixSeconds(legacy.cert.NotAfter());
+    tmp_.WriteFile("watched/legacy.pem", legacy.CertPem());
   }
   void TearDown() override {
     if (daemon_pid_ > 0) StopDaemon();
@@ -68,6 +81,7 @@ class MetricsE2E : public ::testing::Test {
            "  type = \"files\"\n  dir = \"" +
            tmp_.Path("certs") + "\"\n";
     }
+    c += "[[watch]]\nfiles = \"" + tmp_.Path("watched") + "/*.pem\"\n";
     config_ = tmp_.WriteFile("certkeeper.toml", c);
   }
 
@@ -145,6 +159,7 @@ class MetricsE2E : public ::testing::Test {
   std::string binary_, config_;
   uint16_t api_port_ = 0;
   pid_t daemon_pid_ = -1;
+  int64_t legacy_not_after_ = 0;
 };
 
 TEST_F(MetricsE2E, ScrapeShowsIssuedCertificatesAndPassesPromtool) {
@@ -159,8 +174,41 @@ TEST_F(MetricsE2E, ScrapeShowsIssuedCertificatesAndPassesPromtool) {
   auto [anonymous, problem] = Get("/metrics", false);
   EXPECT_EQ(anonymous, 401) << problem;
 
-  auto [code, text] = Get("/metrics", true);
+  // The watcher checks the file at start; its row appears as source="file".
+  const std::string file_series = "source=\"file\"}";
+  int code = 0;
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    std::tie(code, text) = Get("/metrics", true);
+    if (code == 200 && text.find(file_series) != std::string::npos) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
   ASSERT_EQ(code, 200) << text;
+  ASSERT_NE(text.find(file_series), std::string::npos) << text << Log();
+  {
+    const std::string prefix = "certkeeper_certificate_expiration_timestamp_seconds{name=\"" +
+                               tmp_.Path("watched/legacy.pem") + "\"";
+    const size_t at = text.find(prefix);
+    ASSERT_NE(at, std::string::npos) << text;
+    const std::string line = text.substr(at, text.find('\n', at) - at);
+    EXPECT_NE(line.find("source=\"file\"} " + std::to_string(legacy_not_after_)), std::string::npos)
+        << line;
+  }
+  // Its issuer (a test root) is in no trust store: the watcher reports a critical problem, so
+  // the file's check failed and its certificate is not ready, while the managed ones are.
+  const std::string watched = tmp_.Path("watched/legacy.pem");
+  EXPECT_EQ(SampleValue(text, "certkeeper_endpoint_check_total{result=\"problems\"}"), "1") << text;
+  EXPECT_EQ(SampleValue(text, "certkeeper_endpoint_check_success{target=\"" + watched + "\"}"),
+            "0");
+  EXPECT_FALSE(
+      SampleValue(text, "certkeeper_endpoint_check_timestamp_seconds{target=\"" + watched + "\"}")
+          .empty());
+  EXPECT_EQ(
+      SampleValue(text, "certkeeper_certificate_ready_status{name=\"" + watched +
+                            "\",issuer=\"CN=Test Root CA,O=certkeeper tests\",source=\"file\","
+                            "condition=\"False\"}"),
+      "1")
+      << Get("/v1/watch", true).second;
 
   // The gauge is the notAfter of the certificate that was issued and deployed.
   ASSERT_OK_AND_ASSIGN(auto cert,
