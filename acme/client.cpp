@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "acme/request_metrics.hpp"
 #include "common/log.hpp"
 
 namespace ck::acme {
@@ -115,7 +116,7 @@ Status Client::SleepBackoff(int attempt, std::optional<TimePoint> retry_after) {
 Result<HttpResponse> Client::DoWithTransientRetry(const HttpRequest& request) {
   for (int attempt = 0;; ++attempt) {
     stats_.requests++;
-    auto r = transport_.Do(request);
+    auto r = Exchange(request);
     std::optional<TimePoint> retry_after;
     Status failure;
     if (!r.ok()) {
@@ -138,6 +139,21 @@ Result<HttpResponse> Client::DoWithTransientRetry(const HttpRequest& request) {
                                                  {"reason", failure.message()}});
     RETURN_IF_ERROR(SleepBackoff(attempt, retry_after));
   }
+}
+
+Result<HttpResponse> Client::Exchange(const HttpRequest& request) {
+  std::optional<Directory> dir;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dir = directory_;
+  }
+  const auto start = std::chrono::steady_clock::now();  // a measurement, not a decision
+  auto r = transport_.Do(request);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  RecordAcmeRequest(request.url,
+                    AcmeEndpointOf(request.url, dir ? &*dir : nullptr, options_.directory_url),
+                    request.method, r.ok() ? r->status : 0, took.count());
+  return r;
 }
 
 Status Client::ErrorFromResponse(const HttpResponse& response) {
@@ -217,7 +233,7 @@ Result<AcmeResponse> Client::Post(const std::string& url, const std::string& pay
     req.headers = {{"Content-Type", kJoseJson}};
     req.body = std::move(body);
     stats_.requests++;
-    auto resp = transport_.Do(req);
+    auto resp = Exchange(req);
     if (!resp.ok()) {
       // A network failure may or may not have consumed the nonce; every retry signs again
       // with a fresh one, so a retried POST is never rejected as a replay.

@@ -166,6 +166,8 @@ class Client {
   std::shared_ptr<const Identity> identity() const;
   Result<std::string> TakeNonce(const Directory& dir);
   Result<HttpResponse> DoWithTransientRetry(const HttpRequest& request);
+  // transport_.Do, counted and timed in the metrics registry (acme/request_metrics.hpp).
+  Result<HttpResponse> Exchange(const HttpRequest& request);
   Status SleepBackoff(int attempt, std::optional<TimePoint> retry_after);
   Status ErrorFromResponse(const HttpResponse& response);
   AcmeResponse ToAcmeResponse(HttpResponse response);

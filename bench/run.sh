@@ -3,11 +3,13 @@
 #
 #   bash bench/run.sh            # full run (~10 min on 2 cores)
 #   bash bench/run.sh --quick    # short run (~2 min): smaller N, 1 s openssl speed
-#   bash bench/run.sh --only ca,api,acme,dashboard   # a subset (default: all four)
+#   bash bench/run.sh --only ca,api,acme,dashboard,inventory   # a subset (default: all five)
 #
 # What it measures (bench/README.md explains every figure):
 #   ca    openssl speed ecdsap256 (the signing ceiling) vs ca_bench (ca::Authority in process)
 #   api   certkeeper's HTTPS admin API (sign CSR / issue) vs `cfssl serve` (sign), 1/4/16 clients
+#   inventory  10,000 and 1,000,000 certificates in the store: due scan, list API p50/p99 (HTTPS,
+#         100 per page), /metrics render time (--quick: 10,000 only)
 #   acme  N certificates from a local Pebble: certkeeper CLI one at a time, certkeeper one process
 #         with 10 and 50 orders in flight, lego one at a time and 10 processes at once, certbot one
 #         at a time
@@ -25,15 +27,15 @@ BENCH="$ROOT/bench"
 BUILD="${CK_BENCH_BUILD_DIR:-$ROOT/build/bench}"
 RESULTS_DIR="$BENCH/results"
 QUICK=0
-ONLY="ca,api,acme,dashboard"
+ONLY="ca,api,acme,dashboard,inventory"
 SKIP_BUILD=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
     --skip-build) SKIP_BUILD=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--only ca,api,acme,dashboard] [--skip-build]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--quick] [--only ca,api,acme,dashboard,inventory] [--skip-build]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -52,6 +54,8 @@ API_MIN_S=${API_MIN_S:-$d_api_s}; API_LEVELS=${API_LEVELS:-"1 4 16"}; ACME_N=${A
 LEGO_SEQ_N=${LEGO_SEQ_N:-$d_lego_seq}; LEGO_PAR_N=${LEGO_PAR_N:-$d_lego_par}
 CERTBOT_N=${CERTBOT_N:-$d_certbot}; LEGO_PAR=10
 DASH_N=${DASH_N:-10000}; DASH_LOADS=${DASH_LOADS:-$([[ $QUICK == 1 ]] && echo 3 || echo 7)}
+if [[ $QUICK == 1 ]]; then d_inv="10000"; else d_inv="10000 1000000"; fi
+INVENTORY_SIZES=${INVENTORY_SIZES:-$d_inv}
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
@@ -74,7 +78,7 @@ if [[ $SKIP_BUILD == 0 ]]; then
   log "building certkeeper + bench programs in $BUILD (Release)"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCK_BENCH=ON \
     -DCK_BUILD_TESTS=OFF >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; die "cmake configure failed"; }
-  targets=(ca_bench api_load acme_bench)
+  targets=(ca_bench api_load acme_bench inventory_bench)
   [[ -n "${CERTKEEPER:-}" ]] || targets+=(certkeeper)
   nice -n 5 cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" \
     >"$BUILD.build.log" 2>&1 || { tail -40 "$BUILD.build.log"; die "build failed (log: $BUILD.build.log)"; }
@@ -84,6 +88,7 @@ CK="${CERTKEEPER:-$BUILD/daemon/certkeeper}"
 [[ -x "$CK" ]] || die "certkeeper binary not found at $CK"
 # Only the programs the chosen phases run (the dashboard phase needs none of them).
 progs=(); want ca && progs+=(ca_bench); want api && progs+=(api_load); want acme && progs+=(acme_bench)
+want inventory && progs+=(inventory_bench)
 for p in "${progs[@]}"; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
 
 # --- run state ---------------------------------------------------------------------------------
@@ -412,6 +417,21 @@ if want dashboard; then
   log "dashboard: $DASH_N certificates, $DASH_LOADS loads in headless Chromium"
   python3 "$BENCH/dashboard_load.py" --certkeeper "$CK" --n "$DASH_N" --loads "$DASH_LOADS" \
     2>"$WORK/dashboard.log" | grep '^RESULT' | tee -a "$RAW" >&2 || { tail -20 "$WORK/dashboard.log" >&2; }
+fi
+
+# =============================================================================================
+# 5. Inventory at scale (issue 6): due scan, list API, /metrics
+# =============================================================================================
+if want inventory; then
+  for n in $INVENTORY_SIZES; do
+    D="$WORK/inventory-$n"; mkdir -p "$D"
+    log "inventory_bench: $n certificates (seed in one transaction, then due scan, list API, /metrics)"
+    /usr/bin/time -f '%e %U %S %M %x' -o "$WORK/inventory-$n.time" \
+      "$BUILD/bench/inventory_bench" --dir "$D" --n "$n" 2>"$WORK/inventory-$n.log" | grep '^RESULT' | tee -a "$RAW" >&2 \
+      || { tail -20 "$WORK/inventory-$n.log" >&2; log "inventory_bench $n failed"; }
+    result "inventory_process_$n n=$n $(awk '{printf "wall_s=%.1f cpu_s=%.1f peak_rss_mib=%.1f", $1, $2+$3, $4/1024}' "$WORK/inventory-$n.time")"
+    rm -rf "$D"  # the 1M store is ~2.2 GB (4.4 GB with its WAL)
+  done
 fi
 
 # =============================================================================================

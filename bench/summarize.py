@@ -165,6 +165,27 @@ def main():
                 c = num(g(a), "cpu_ms_per_cert")
                 targets.append(target(f"client CPU <= 4 ms/cert ({a})", c <= 4, f"{c:.2f} ms"))
 
+    # --- inventory at scale ---
+    sizes = sorted({int(k.rsplit("_", 1)[1]) for k in r if k.startswith("inventory_seed_")})
+    if sizes:
+        print("\n## Inventory at scale: store, list API, /metrics (issue 6)\n")
+        rows = []
+        for n in sizes:
+            seed, due, lst, met = (g(f"inventory_{w}_{n}") for w in ("seed", "due", "list", "metrics"))
+            rows.append([f"{n:,}", fmt(num(seed, "seed_s")),
+                         f"{fmt(num(seed, 'db_mib'), 0)} / {fmt(num(seed, 'disk_mib'), 0)}",
+                         f"{fmt(num(due, 'p50_ms'), 2)} / {fmt(num(due, 'p99_ms'), 2)} ({due.get('rows', '-')} rows)",
+                         f"{fmt(num(lst, 'p50_ms'), 2)} / {fmt(num(lst, 'p99_ms'), 2)}",
+                         f"{fmt(num(met, 'render_p50_ms'))} ({fmt(num(met, 'bytes') / 1048576, 1)} MiB, "
+                         f"{met.get('certificates_exposed', '-')} certs)"])
+            if n >= 1000000:
+                d99 = num(due, "p99_ms")
+                targets.append(target("due scan < 50 ms at 1M", d99 < 50 if d99 == d99 else None, f"p99 {fmt(d99, 2)} ms"))
+            l99 = num(lst, "p99_ms")
+            targets.append(target(f"list API p99 < 20 ms at {n:,}", l99 < 20 if l99 == l99 else None,
+                                  f"{fmt(l99, 2)} ms"))
+        print(table(["certificates", "seed s", "db / with WAL MiB", "due scan p50 / p99 ms", "list page p50 / p99 ms",
+                     "/metrics render ms"], rows))
     # --- dashboard ---
     if "dashboard_load" in r or "dashboard_list_api" in r:
         d, a = g("dashboard_load"), g("dashboard_list_api")

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
+#include "ca/ca_metrics.hpp"
 #include "ca/cert_builder.hpp"
 #include "ca/name_policy.hpp"
 #include "ca/serial.hpp"
@@ -219,6 +220,7 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
         .status();
   }));
   out.key_id = rec.key_id;
+  CountIssued(profile->name);
   log::Info("certificate issued", {{"name", rec.name},
                                    {"serial", out.serial_hex},
                                    {"profile", profile->name},

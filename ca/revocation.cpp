@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
+#include "ca/ca_metrics.hpp"
 #include "ca/serial.hpp"
 #include "common/log.hpp"
 
@@ -65,6 +66,7 @@ Result<store::RevocationRecord> Authority::Revoke(std::string_view serial, Revoc
     // RFC 5280 §5: the CRL is re-signed at once, so relying parties see it on their next fetch.
     return WriteCrl(tx, *ca, now);
   }));
+  CountRevoked(RevocationReasonName(reason));
   log::Info(
       "certificate revoked",
       {{"name", rec.name}, {"serial", hex}, {"reason", std::string(RevocationReasonName(reason))}});

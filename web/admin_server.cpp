@@ -22,8 +22,6 @@
 namespace ck::web {
 namespace {
 
-using PublicHandler = HttpResponse (*)(const HttpRequest&, Backend&);
-
 HttpRequest ToRequest(const httplib::Request& req) {
   HttpRequest out;
   out.method = req.method;
@@ -69,7 +67,7 @@ void LogRequest(const httplib::Request& req, int status, const std::string& iden
   log::Fields fields = {
       {"method", req.method}, {"path", req.path},          {"status", std::to_string(status)},
       {"identity", identity}, {"remote", req.remote_addr}, {"ms", dur}};
-  if (req.path == "/healthz") {
+  if (req.path == "/healthz" || req.path == "/metrics") {  // polled: debug only
     log::Debug("admin request", fields);
   } else {
     log::Info("admin request", fields);
@@ -98,7 +96,8 @@ AdminServer::AdminServer(AdminServerOptions options, Backend& backend)
 AdminServer::~AdminServer() { Stop(); }
 
 void AdminServer::RegisterRoutes() {
-  auto open = [this](PublicHandler handler) {
+  // `handler`: HttpResponse(const HttpRequest&, Backend&).
+  auto open = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
       auto start = std::chrono::steady_clock::now();
       HttpResponse resp = Guarded(req, [&] { return handler(ToRequest(req), backend_); });
@@ -128,6 +127,11 @@ void AdminServer::RegisterRoutes() {
     };
   };
   server_->Get("/healthz", open(HandleHealthz));
+  // The handler checks credentials itself: [metrics] access may open it to loopback.
+  server_->Get("/metrics", open([access = options_.metrics_access](const HttpRequest& request,
+                                                                   Backend& backend) {
+                 return HandleMetrics(request, backend, access);
+               }));
   // The dashboard: its files are public (nothing in them is secret); the data behind it comes
   // from the same endpoints as for scripts, through a session cookie.
   auto asset = [this](const httplib::Request& req, httplib::Response& res) {

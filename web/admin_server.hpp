@@ -10,6 +10,7 @@
 #include "common/status.hpp"
 #include "web/backend.hpp"
 #include "web/lifecycle_handlers.hpp"
+#include "web/metrics_handler.hpp"
 #include "web/session_store.hpp"
 #include "web/tls_config.hpp"
 
@@ -30,6 +31,8 @@ struct AdminServerOptions {
   // At most this many long-polls wait at once (more get 429 + Retry-After); the remaining
   // workers stay free for everything else.
   int max_long_polls = 24;
+  // Who may scrape GET /metrics ([metrics] access).
+  MetricsAccess metrics_access = MetricsAccess::kToken;
   // HTTPS when set (the default in the daemon); plain HTTP only for tests of the routing.
   std::shared_ptr<TlsServerSettings> tls;
   // Dashboard sessions (idle/absolute expiry, bound) and the clock that ages them; nullptr =

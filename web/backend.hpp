@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/encoding.hpp"
+#include "common/metrics.hpp"
 #include "common/status.hpp"
 #include "pki/certificate.hpp"
 #include "web/alert_types.hpp"
@@ -198,6 +199,9 @@ class Backend {
     (void)id, (void)by;
     return UnimplementedError("this daemon does not keep alerts");
   }
+  // GET /metrics: the Prometheus text exposition. The default renders the process registry
+  // only (counters of what happened); the daemon adds its certificates, checks and alerts.
+  virtual Result<std::string> RenderMetrics() { return metrics::Default().Render(); }
   // The latest result of every watched endpoint and certificate file, by target (issue 6).
   virtual Result<std::vector<WatchResultView>> ListWatchResults() {
     return UnimplementedError("this daemon does not watch endpoints or files");

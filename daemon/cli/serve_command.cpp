@@ -48,6 +48,11 @@ void PrintBanner(const Context& ctx, const daemon::State& state, const std::stri
   std::printf("  master key  %s\n", state.master_key_origin.c_str());
   std::printf("  admin API   %s\n", url.c_str());
   std::printf("  CA bundle   %s\n", bundle.c_str());
+  std::printf("  dashboard   %s/ (log in with an API token; trust %s in the browser)\n",
+              url.c_str(), bundle.c_str());
+  std::printf(
+      "  metrics     %s/metrics (Prometheus; token unless [metrics] access = \"loopback\")\n",
+      url.c_str());
   std::printf("  health      curl -s --cacert %s %s/healthz\n", bundle.c_str(), url.c_str());
   std::printf("  managed     %zu certificate(s): certkeeper ls --state-dir %s\n", managed,
               ctx.state_dir.c_str());
@@ -244,6 +249,9 @@ int RunServe(CommandEnv& env, const ServeFlags& flags) {
   server_options.host = ctx->config.listen.host;
   server_options.port = ctx->config.listen.port;
   server_options.tls = admin_tls.settings();
+  if (ctx->config.metrics.open_on_loopback) {
+    server_options.metrics_access = web::MetricsAccess::kLoopback;
+  }
   web::AdminServer server(server_options, backend);
   auto port = server.Start();
   if (!port.ok()) return ReportError(port.status());

@@ -403,7 +403,7 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   cfg.listen = *ParseListenAddress(kDefaultListen);
   RETURN_IF_ERROR(CheckKnownKeys(source_name, root, "",
                                  {"state_dir", "listen", "master_key_file", "log", "ca", "acme",
-                                  "certificate", "watch", "monitor", "alerts"}));
+                                  "certificate", "watch", "monitor", "alerts", "metrics"}));
   if (const toml::node* n = root.get("state_dir")) {
     ASSIGN_OR_RETURN(cfg.state_dir, GetString(source_name, *n, "state_dir"));
     if (cfg.state_dir.empty() || cfg.state_dir.front() != '/') {
@@ -433,6 +433,9 @@ Result<Config> ParseConfig(std::string_view toml_text, std::string_view source_n
   }
   if (const toml::node* n = root.get("alerts")) {
     RETURN_IF_ERROR(ParseAlertsTable(source_name, *n, cfg.alerts));
+  }
+  if (const toml::node* n = root.get("metrics")) {
+    RETURN_IF_ERROR(ParseMetricsTable(source_name, *n, cfg.metrics));
   }
   // Last: certificates refer to ACME accounts and CA profiles, wherever those are in the file.
   if (const toml::node* n = root.get("certificate")) {

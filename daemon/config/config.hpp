@@ -15,6 +15,7 @@
 #include "common/log.hpp"
 #include "common/status.hpp"
 #include "daemon/config/alerts_config.hpp"
+#include "daemon/config/metrics_config.hpp"
 #include "daemon/config/watch_config.hpp"
 #include "daemon/renewal/renewal_policy.hpp"
 
@@ -115,6 +116,9 @@ struct Config {
   std::vector<CertificateConfig> certificates;
   // [alerts] and [[alerts.channel]].
   AlertsConfig alerts;
+
+  // [metrics]: scrape access to GET /metrics.
+  MetricsConfig metrics;
   // [[watch]] (external endpoints and certificate files) and [monitor] (their schedule).
   std::vector<WatchConfig> watches;
   MonitorConfig monitor;

@@ -25,6 +25,12 @@ listen = "127.0.0.1:8443"
 level = "info"    # debug | info | warn | error
 format = "text"   # text | json
 
+# Prometheus metrics at GET /metrics on the admin API. access = "token" (default): any
+# authenticated identity (bearer token or client certificate); "loopback": a Prometheus on this
+# host scrapes without credentials (requests from elsewhere still need them).
+[metrics]
+access = "token"
+
 # --- Internal CA -------------------------------------------------------------------------------
 # Without [ca.profiles.*] the built-in profiles server, client and peer exist (24h lifetime and
 # maximum). Once one profile is defined, exactly the defined ones exist; a profile named

@@ -48,6 +48,8 @@ Status CheckKnownKeys(std::string_view source, const toml::table& table, std::st
 
 // [acme] (after [ca] so nothing depends on order in the file).
 Status ParseAcmeTable(std::string_view source, const toml::node& node, AcmeConfig& out);
+// [metrics] (metrics_config.cpp).
+Status ParseMetricsTable(std::string_view source, const toml::node& node, MetricsConfig& out);
 // [[certificate]]; needs the parsed [acme] and [ca] to check issuer references.
 Status ParseCertificates(std::string_view source, const toml::node& node, Config& cfg);
 // [alerts] and [[alerts.channel]] (alerts_config.cpp).

@@ -8,6 +8,7 @@
 #include "daemon/deploy/haproxy_deployer.hpp"
 #include "daemon/deploy/nginx_deployer.hpp"
 #include "daemon/deploy/webhook_deployer.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
 
 namespace ck::deploy {
 namespace {
@@ -82,6 +83,23 @@ std::string LineageDir(const std::vector<nlohmann::json>& targets, std::string_v
   return "";
 }
 
+namespace {
+
+// One certkeeper_deploy_total sample per target: what happened to it in this deploy.
+void CountDeployOutcomes(const std::vector<Deployer*>& targets, const DeployReport& report,
+                         std::string_view name) {
+  for (size_t i = 0; i < targets.size() && i < report.targets.size(); ++i) {
+    const TargetOutcome& o = report.targets[i];
+    const char* result = o.status.code() == StatusCode::kAborted ? "skipped"
+                         : !o.status.ok()                        ? "failure"
+                         : o.rolled_back                         ? "rolled_back"
+                                                                 : "success";
+    daemon::metrics::CountDeploy(name, o.target, targets[i]->type(), result);
+  }
+}
+
+}  // namespace
+
 DeployReport DeployAll(const std::vector<Deployer*>& targets, const Material& m) {
   DeployReport report;
   for (Deployer* t : targets) {
@@ -96,12 +114,16 @@ DeployReport DeployAll(const std::vector<Deployer*>& targets, const Material& m)
       touched.push_back(i);
       s = t->Commit(m).WithContext("commit");
     }
-    if (s.ok()) s = t->Verify(m).WithContext("verify");
+    if (s.ok()) {
+      s = t->Verify(m).WithContext("verify");
+      daemon::metrics::CountDeployVerify(m.name, t->Describe(), s.ok() ? "success" : "failure");
+    }
     report.targets[i].status = s;
     if (!s.ok()) failed = i;
   }
   if (failed == targets.size()) {
     report.status = OkStatus();
+    CountDeployOutcomes(targets, report, m.name);
     return report;
   }
   report.status =
@@ -134,6 +156,7 @@ DeployReport DeployAll(const std::vector<Deployer*>& targets, const Material& m)
   if (!rollback_errors.empty()) {
     report.status = Status(report.status.code(), report.status.message() + rollback_errors);
   }
+  CountDeployOutcomes(targets, report, m.name);
   return report;
 }
 

@@ -31,11 +31,22 @@ Status WaitForServedSerial(Clock& clock, const HostPort& addr, const std::string
   const TimePoint deadline = clock.Now() + budget;
   milliseconds interval(200);
   std::string last;
+  // One answer with the new serial is not proof: while nginx reloads, old workers keep
+  // accepting connections until they notice the signal, so the next client may still get the
+  // old certificate (seen in the deploy e2e under load). Several answers in a row are.
+  constexpr int kConfirmations = 3;
+  constexpr milliseconds kConfirmGap(50);
+  int confirmed = 0;
   for (;;) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - clock.Now());
     milliseconds probe_timeout = std::clamp(left, milliseconds(500), milliseconds(5000));
     auto served = ServedSerial(addr, sni, probe_timeout);
-    if (served.ok() && *served == serial_hex) return OkStatus();
+    if (served.ok() && *served == serial_hex) {
+      if (++confirmed >= kConfirmations) return OkStatus();
+      clock.SleepUntil(clock.Now() + kConfirmGap, [] { return false; });
+      continue;
+    }
+    confirmed = 0;
     last = served.ok() ? "it serves serial " + *served : served.status().message();
     if (clock.Now() >= deadline) {
       return DeadlineExceededError("closed-loop check: " + addr.ToString() + " (SNI " +

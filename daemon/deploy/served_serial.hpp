@@ -16,8 +16,9 @@ namespace ck::deploy {
 Result<std::string> ServedSerial(const HostPort& addr, const std::string& sni,
                                  std::chrono::milliseconds timeout);
 
-// Polls (200 ms, doubling to 2 s) until `addr` serves `serial_hex` or `budget` passes on
-// `clock`. DeadlineExceeded names what was served instead (or the last connect error).
+// Polls (200 ms, doubling to 2 s) until `addr` serves `serial_hex` on three connections in a
+// row (50 ms apart) or `budget` passes on `clock`. DeadlineExceeded names what was served
+// instead (or the last connect error).
 Status WaitForServedSerial(Clock& clock, const HostPort& addr, const std::string& sni,
                            const std::string& serial_hex, std::chrono::milliseconds budget);
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/pins/pin_planner.hpp"
 #include "pki/certificate.hpp"
 #include "pki/general_names.hpp"
@@ -388,6 +389,7 @@ Status Manager::IssueNow(Entry& e, const std::optional<Current>& current, const 
     issuer_id = spec.fallback_issuer;
   }
   log::Info("issuing", {{"cert", spec.name}, {"issuer", issuer_id}, {"why", why}});
+  daemon::metrics::CountRenewalAttempt(spec.name, issuer_id);
 
   Status result = [&]() -> Status {
     ASSIGN_OR_RETURN(Issuer * issuer, issuers_(issuer_id));
@@ -439,6 +441,7 @@ Status Manager::IssueNow(Entry& e, const std::optional<Current>& current, const 
     e.deploy_retry_at.reset();
     return result;
   }
+  daemon::metrics::CountRenewalFailure(spec.name, issuer_id);
   e.failures.consecutive_failures++;
   e.failures.last_failure = now;
   e.failures.retry_after = result.retry_after();

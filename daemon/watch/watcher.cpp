@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/watch/check_pool.hpp"
 #include "daemon/watch/watch_persist.hpp"
 #include "daemon/watch/watch_targets.hpp"
@@ -101,6 +102,7 @@ TimePoint Watcher::RunOnce() {
                                         {"outcome", o.outcome},
                                         {"problems", std::to_string(o.problems.size())},
                                         {"ms", std::to_string(o.duration.count())}});
+          ck::daemon::metrics::CountEndpointCheck(o.outcome);
         }
       });
     }

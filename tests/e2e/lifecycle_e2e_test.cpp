@@ -309,12 +309,25 @@ TEST_F(LifecycleE2E, AcmeCertificateForcedThroughTheCliReachesHaproxyWithoutRelo
   EXPECT_FALSE(second.empty());
   EXPECT_EQ(haproxy_.pid(), haproxy_pid);
   EXPECT_EQ(::kill(haproxy_pid, 0), 0);
-  // The served certificate is Pebble's, and `certkeeper ls` shows it valid.
-  auto [ls_rc, ls] = testing::RunCommand(
-      {binary_, "ls", "--json", "--state-dir", tmp_.Path("state")}, {}, seconds(30));
-  ASSERT_EQ(ls_rc, 0) << ls;
-  auto listed = json::parse(ls, nullptr, false);
-  ASSERT_TRUE(listed.is_object()) << ls;
+  // The served certificate is Pebble's, and `certkeeper ls` shows it valid once the renewal
+  // has finished: HAProxy serves the new certificate while its closed-loop verification (three
+  // answers in a row) is still running, so "renewing" may show for a moment.
+  std::string ls;
+  json listed;
+  for (auto until = std::chrono::steady_clock::now() + seconds(15);;) {
+    auto [ls_rc, out] = testing::RunCommand(
+        {binary_, "ls", "--json", "--state-dir", tmp_.Path("state")}, {}, seconds(30));
+    ASSERT_EQ(ls_rc, 0) << out;
+    ls = out;
+    listed = json::parse(ls, nullptr, false);
+    ASSERT_TRUE(listed.is_object()) << ls;
+    bool renewing = false;
+    for (const auto& c : listed["certificates"]) {
+      renewing = renewing || (c.value("name", "") == "lb" && c.value("status", "") == "renewing");
+    }
+    if (!renewing || std::chrono::steady_clock::now() > until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   bool found = false;
   for (const auto& c : listed["certificates"]) {
     if (c.value("name", "") != "lb") continue;

@@ -305,7 +305,7 @@ TEST(MigrationV7Test, AddsWatchResultsAlertsAndTheExpiryIndex) {
           "fingerprint_sha256, created_at) VALUES (5, 'web', 'managed', 1690000000, 1800000000, "
           "'PEM', 'active', 'ab', 1690000000)");
   CK_ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(db, FixedKey(0x11)));
-  EXPECT_EQ(store->SchemaVersion().value_or(-1), 7);
+  EXPECT_EQ(store->SchemaVersion().value_or(-1), kCurrentSchemaVersion);
   CK_EXPECT_OK(store->CheckIntegrity());
   EXPECT_EQ(RawQueryInt(db,
                         "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -321,6 +321,34 @@ TEST(MigrationV7Test, AddsWatchResultsAlertsAndTheExpiryIndex) {
   r.outcome = "ok";
   r.certificate_id = 5;
   CK_EXPECT_OK(store->PutWatchResult(r));
+}
+
+// v8: the renewal scan is served by the expiry index alone (it now holds name and source), and
+// source-filtered lists by a (source, status, not_after) index.
+TEST(MigrationV8Test, CoveringExpiryIndexAndSourceIndex) {
+  TempDir dir;
+  const std::string db = dir.File("v7.db");
+  CK_ASSERT_OK(MigrateFileTo(db, 7));
+  RawExec(db,
+          "INSERT INTO certificates (id, name, source, not_before, not_after, cert_pem, status, "
+          "fingerprint_sha256, created_at) VALUES (9, 'mail:465', 'external', 1690000000, "
+          "1800000000, 'PEM', 'active', 'cd', 1690000000)");
+  CK_ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(db, FixedKey(0x11)));
+  EXPECT_GE(store->SchemaVersion().value_or(-1), 8);
+  EXPECT_EQ(RawQueryInt(db,
+                        "SELECT count(*) FROM pragma_index_info('certificates_by_status_expiry') "
+                        "WHERE name IN ('status', 'not_after', 'id', 'name', 'source')"),
+            5);
+  EXPECT_EQ(RawQueryInt(db,
+                        "SELECT count(*) FROM sqlite_master WHERE name = "
+                        "'certificates_by_source_expiry'"),
+            1);
+  CK_ASSERT_OK_AND_ASSIGN(auto due, store->ListDueBefore(FromUnixSeconds(1900000000)));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, 9);
+  EXPECT_EQ(due[0].name, "mail:465");
+  EXPECT_EQ(due[0].source, "external");
+  EXPECT_EQ(ToUnixSeconds(due[0].not_after), 1800000000);
 }
 
 }  // namespace
