@@ -88,6 +88,10 @@ class Daemon:
             'listen = "127.0.0.1:%d"' % self.port,
             "[ca.profiles.server]",
             'max_lifetime = "100d"',
+            # Evaluated every second, so the expiry alerts of "soon" (7d) and "month" (30d)
+            # are open by the time the browser logs in.
+            "[alerts]",
+            'interval = "1s"',
         ]
         for name, lifetime in SEEDED:
             lines += [
@@ -239,6 +243,16 @@ def run(args):
 
         check_cookie_and_csrf(daemon, admin_token)
 
+        def open_alert(subject):
+            code, text = daemon.api("GET", "/v1/alerts?state=open", cli_token)
+            if code != 200:
+                return None
+            for a in json.loads(text).get("alerts", []):
+                if a.get("subject") == subject and a.get("kind") == "expiry":
+                    return a
+            return None
+        soon_alert = wait_for("the expiry alert of 'soon'", lambda: open_alert("soon"))
+
         driver_proc, driver_url = start_chromedriver(CHROMEDRIVER, os.path.join(work, "driver.log"))
         pins = spki_pins(daemon.ca_bundle(), daemon.url)
         wd = WebDriver(driver_url)
@@ -290,8 +304,20 @@ def run(args):
         wd.screenshot(shot)
         print("screenshot: " + shot)
 
+        # --- open alerts, acknowledged from the page ---
         alerts = wd.execute("return document.getElementById('alerts-body').dataset.state")
-        check(alerts in ("loaded", "unavailable"), "alerts panel state: %r" % alerts)
+        check(alerts == "loaded", "alerts panel state: %r" % alerts)
+        item = '#alerts-body li[data-id="%d"]' % soon_alert["id"]
+        wait_for("the alert of 'soon' on the page", lambda: wd.displayed(item))
+        check("soon" in wd.text(item), "alert item: %r" % wd.text(item))
+        wd.click(item + " button.ack")
+        wait_for("the acknowledgement on the page", lambda: "acknowledged by" in wd.text(item))
+        acked = open_alert("soon")
+        check(acked is not None and acked["id"] == soon_alert["id"] and acked.get("acknowledged_at")
+              and "dashboard-e2e" in acked.get("acknowledged_by", ""),
+              "alert after ack: %r" % acked)
+        print("alert %d acknowledged from the dashboard by %s" %
+              (acked["id"], acked["acknowledged_by"]))
 
         # --- search filters the table ---
         wd.type("#search", "month-alt")
