@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "tests/alerts/alert_servers.hpp"
+#include "tests/testing/serve_process.hpp"
 
 namespace ck::alerts {
 namespace {
@@ -48,32 +50,15 @@ class AlertServeTest : public ::testing::Test {
   void TearDown() override { StopDaemon(); }
 
   void StartDaemon() {
-    ::unlink(tmp_.Path("state/admin.url").c_str());
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      const std::string cmd = "exec " + binary_ + " serve --dev --config " + config_ + " >> " +
-                              tmp_.Path("daemon.log") + " 2>&1";
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::access(tmp_.Path("state/admin.url").c_str(), R_OK) == 0 &&
-          ::access(tmp_.Path("state/cli-token").c_str(), R_OK) == 0) {
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    FAIL() << "daemon did not start:\n" << tmp_.ReadFile("daemon.log");
+    if (!daemon_) daemon_.emplace(binary_, config_, tmp_.Path("state"), tmp_.Path("daemon.log"));
+    Status started = daemon_->Start();
+    ASSERT_TRUE(started.ok()) << started.ToString();
   }
   // SIGTERM; returns how long the daemon took to exit.
   milliseconds StopDaemon() {
-    if (pid_ <= 0) return milliseconds(0);  // never kill(-1, ...)
+    if (!daemon_ || !daemon_->running()) return milliseconds(0);
     auto start = std::chrono::steady_clock::now();
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    daemon_->Stop(SIGTERM);
     return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   }
 
@@ -121,7 +106,7 @@ class AlertServeTest : public ::testing::Test {
   std::unique_ptr<testing::HookReceiver> receiver_;
   std::string binary_, config_;
   uint16_t api_port_ = 0;
-  pid_t pid_ = -1;
+  std::optional<testing::ServeProcess> daemon_;
 };
 
 TEST_F(AlertServeTest, FiresOnceAcksAndResolvesAfterRenewal) {
@@ -218,7 +203,7 @@ TEST_F(AlertServeTest, FiresOnceAcksAndResolvesAfterRenewal) {
              "[[alerts.channel]]\nname = \"chat\"\ntype = \"slack\"\nurl = \"" + receiver_->url() +
                  "\"\n");
   tmp_.WriteFile("certkeeper.toml", cfg);
-  ::kill(pid_, SIGHUP);
+  daemon_->Signal(SIGHUP);
   std::this_thread::sleep_for(seconds(1));
   auto [r2rc, r2out] = Cli({"renew", "web", "--force"});
   ASSERT_EQ(r2rc, 0) << r2out;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -21,6 +22,7 @@
 #include "tests/testing/child_process.hpp"
 #include "tests/testing/pebble_fixture.hpp"
 #include "tests/testing/ports.hpp"
+#include "tests/testing/serve_process.hpp"
 #include "tests/testing/status_matchers.hpp"
 #include "tests/testing/temp_dir.hpp"
 #include "tests/testing/test_ca.hpp"
@@ -86,9 +88,7 @@ class LifecycleE2E : public ::testing::Test {
     ASSERT_EQ(testing::OpensslServedSerial(nginx_port_, "web.test"), placeholder_serial_);
   }
 
-  void TearDown() override {
-    if (daemon_pid_ > 0) StopDaemon(SIGTERM);
-  }
+  void TearDown() override { StopDaemon(SIGTERM); }
 
   // The config: two internal-CA certificates with `lifetime`, deployed to nginx and HAProxy,
   // plus (when given) one from Pebble deployed to files.
@@ -125,41 +125,15 @@ class LifecycleE2E : public ::testing::Test {
     config_ = tmp_.WriteFile("certkeeper.toml", c);
   }
 
-  // Started through a shell so the log goes to a file (a pipe nobody reads would block it).
   void StartDaemon() {
-    ::unlink(tmp_.Path("state/admin.url").c_str());
-    daemon_pid_ = ::fork();
-    ASSERT_GE(daemon_pid_, 0);
-    if (daemon_pid_ == 0) {
-      const std::string cmd = "exec " + binary_ + " serve --dev --config " + config_ + " >> " +
-                              tmp_.Path("daemon.log") + " 2>&1";
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
+    if (!daemon_) {
+      daemon_.emplace(binary_, config_, tmp_.Path("state"), tmp_.Path("daemon.log"));
     }
-    auto deadline = std::chrono::steady_clock::now() + seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::access(tmp_.Path("state/admin.url").c_str(), R_OK) == 0 &&
-          ::access(tmp_.Path("state/cli-token").c_str(), R_OK) == 0) {
-        return;
-      }
-      int status = 0;
-      if (::waitpid(daemon_pid_, &status, WNOHANG) == daemon_pid_) {
-        daemon_pid_ = -1;
-        FAIL() << "daemon exited at start:\n" << Log();
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    FAIL() << "daemon did not publish admin.url:\n" << Log();
+    Status started = daemon_->Start();
+    ASSERT_TRUE(started.ok()) << started.ToString();
   }
 
-  int StopDaemon(int sig) {
-    if (daemon_pid_ <= 0) return -1;  // never kill(-1, ...): that signals every process
-    ::kill(daemon_pid_, sig);
-    int status = 0;
-    ::waitpid(daemon_pid_, &status, 0);
-    daemon_pid_ = -1;
-    return status;
-  }
+  int StopDaemon(int sig) { return daemon_ ? daemon_->Stop(sig) : -1; }
 
   std::string Log() { return tmp_.ReadFile("daemon.log"); }
 
@@ -230,7 +204,7 @@ class LifecycleE2E : public ::testing::Test {
   uint16_t api_port_ = 0, nginx_port_ = 0, haproxy_port_ = 0;
   testing::NginxServer nginx_;
   testing::HaproxyServer haproxy_;
-  pid_t daemon_pid_ = -1;
+  std::optional<testing::ServeProcess> daemon_;
 };
 
 TEST_F(LifecycleE2E, RenewsTwoMinuteCertificatesIntoNginxAndHaproxyUnderLoad) {
@@ -427,7 +401,7 @@ TEST_F(LifecycleE2E, SurvivesTwentyKillsDuringIssueRenewAndDeploy) {
       "\"ca:server\"\n  [[certificate.deploy]]\n  type = \"files\"\n  dir = \"" +
       certs_ + "\"\n";
   tmp_.WriteFile("certkeeper.toml", config);
-  ::kill(daemon_pid_, SIGHUP);
+  daemon_->Signal(SIGHUP);
   EXPECT_FALSE(WaitDeployed("added", seconds(30)).empty()) << Log();
   ExpectLiveFilesMatch("added");
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -20,6 +21,7 @@
 #include "pki/certificate.hpp"
 #include "tests/testing/child_process.hpp"
 #include "tests/testing/ports.hpp"
+#include "tests/testing/serve_process.hpp"
 #include "tests/testing/status_matchers.hpp"
 #include "tests/testing/temp_dir.hpp"
 #include "tests/testing/test_ca.hpp"
@@ -67,9 +69,7 @@ class MetricsE2E : public ::testing::Test {
     legacy_not_after_ = ToUnixSeconds(legacy.cert.NotAfter());
     tmp_.WriteFile("watched/legacy.pem", legacy.CertPem());
   }
-  void TearDown() override {
-    if (daemon_pid_ > 0) StopDaemon();
-  }
+  void TearDown() override { StopDaemon(); }
 
   void WriteConfig(const std::string& metrics_table) {
     std::string c = "state_dir = \"" + tmp_.Path("state") +
@@ -86,36 +86,14 @@ class MetricsE2E : public ::testing::Test {
   }
 
   void StartDaemon() {
-    ::unlink(tmp_.Path("state/admin.url").c_str());
-    daemon_pid_ = ::fork();
-    ASSERT_GE(daemon_pid_, 0);
-    if (daemon_pid_ == 0) {
-      const std::string cmd = "exec " + binary_ + " serve --dev --config " + config_ + " >> " +
-                              tmp_.Path("daemon.log") + " 2>&1";
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::access(tmp_.Path("state/admin.url").c_str(), R_OK) == 0 &&
-          ::access(tmp_.Path("state/cli-token").c_str(), R_OK) == 0) {
-        return;
-      }
-      int status = 0;
-      if (::waitpid(daemon_pid_, &status, WNOHANG) == daemon_pid_) {
-        daemon_pid_ = -1;
-        FAIL() << "daemon exited at start:\n" << Log();
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    FAIL() << "daemon did not publish admin.url:\n" << Log();
+    // Each test writes its config before starting: one daemon object per start.
+    daemon_.reset();
+    daemon_.emplace(binary_, config_, tmp_.Path("state"), tmp_.Path("daemon.log"));
+    ASSERT_OK(daemon_->Start());
   }
 
   void StopDaemon() {
-    if (daemon_pid_ <= 0) return;  // never kill(-1, ...): that signals every process
-    ::kill(daemon_pid_, SIGTERM);
-    ::waitpid(daemon_pid_, nullptr, 0);
-    daemon_pid_ = -1;
+    if (daemon_) daemon_->Stop(SIGTERM);
   }
 
   std::string Log() { return tmp_.ReadFile("daemon.log"); }
@@ -158,7 +136,7 @@ class MetricsE2E : public ::testing::Test {
   testing::TempDir tmp_;
   std::string binary_, config_;
   uint16_t api_port_ = 0;
-  pid_t daemon_pid_ = -1;
+  std::optional<testing::ServeProcess> daemon_;
   int64_t legacy_not_after_ = 0;
 };
 
