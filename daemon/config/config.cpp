@@ -343,31 +343,41 @@ std::string ListenAddress::ToString() const {
   return host + ":" + std::to_string(port);
 }
 
+Result<HostPortText> detail::SplitHostPort(std::string_view text) {
+  HostPortText out;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return InvalidArgumentError("malformed IPv6 literal");
+    }
+    out.host = std::string(text.substr(1, close - 1));
+    unsigned char addr6[16];
+    if (inet_pton(AF_INET6, out.host.c_str(), addr6) != 1) {
+      return InvalidArgumentError("brackets are only for IPv6 addresses");
+    }
+    out.port = text.substr(close + 2);
+    return out;
+  }
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return InvalidArgumentError("missing port");
+  out.host = std::string(text.substr(0, colon));
+  if (out.host.find(':') != std::string::npos) {
+    return InvalidArgumentError("IPv6 addresses need brackets");
+  }
+  out.port = text.substr(colon + 1);
+  return out;
+}
+
 Result<ListenAddress> ParseListenAddress(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return InvalidArgumentError("invalid listen address '" + std::string(text) + "': " +
                                 std::string(why) + " (expected HOST:PORT, e.g. 127.0.0.1:8443)");
   };
+  auto split = SplitHostPort(text);
+  if (!split.ok()) return bad(split.status().message());
   ListenAddress out;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return bad("malformed IPv6 literal");
-    }
-    out.host = std::string(text.substr(1, close - 1));
-    unsigned char addr6[16];
-    if (inet_pton(AF_INET6, out.host.c_str(), addr6) != 1) {
-      return bad("brackets are only for IPv6 addresses");
-    }
-    port_text = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return bad("missing port");
-    out.host = std::string(text.substr(0, colon));
-    if (out.host.find(':') != std::string::npos) return bad("IPv6 addresses need brackets");
-    port_text = text.substr(colon + 1);
-  }
+  out.host = split->host;
+  std::string_view port_text = split->port;
   if (out.host.empty()) return bad("missing host");
   unsigned port = 0;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);

@@ -64,4 +64,13 @@ bool IsValidObjectName(std::string_view name);
 // "IPv4" or "IPv4:port" (port 1..65535), as the DNS solvers take servers.
 Status ValidateDnsServer(std::string_view text);
 
+// Splits "host:port" or "[IPv6]:port" (the listen address, watch endpoints). The error message
+// is the reason alone ("missing port"); callers put it in their own context. The host is not
+// checked beyond the brackets; the port text is not parsed.
+struct HostPortText {
+  std::string host;
+  std::string_view port;  // points into the text given
+};
+Result<HostPortText> SplitHostPort(std::string_view text);
+
 }  // namespace ck::config::detail

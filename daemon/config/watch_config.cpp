@@ -45,26 +45,12 @@ Status ParseEndpoint(std::string_view text, WatchConfig& out) {
     return InvalidArgumentError("'" + std::string(text) + "': " + std::string(why) +
                                 " (expected HOST:PORT, e.g. mail.example.com:465)");
   };
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return bad("malformed IPv6 literal");
-    }
-    out.host = std::string(text.substr(1, close - 1));
-    unsigned char addr6[16];
-    if (inet_pton(AF_INET6, out.host.c_str(), addr6) != 1) {
-      return bad("brackets are only for IPv6 addresses");
-    }
-    port_text = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return bad("missing port");
-    out.host = std::string(text.substr(0, colon));
-    if (out.host.find(':') != std::string::npos) return bad("IPv6 addresses need brackets");
-    if (!IsHostName(out.host)) return bad("not a host name or address");
-    port_text = text.substr(colon + 1);
-  }
+  auto split = detail::SplitHostPort(text);
+  if (!split.ok()) return bad(split.status().message());
+  out.host = split->host;
+  // Bracketed hosts are IPv6 literals (checked by the split); others must be names or IPv4.
+  if (text.front() != '[' && !IsHostName(out.host)) return bad("not a host name or address");
+  std::string_view port_text = split->port;
   unsigned port = 0;
   auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc() || ptr != port_text.data() + port_text.size() ||
