@@ -31,37 +31,23 @@
 #include "acme/jose.hpp"
 #include "acme/order_flow.hpp"
 #include "acme/solvers/http01.hpp"
+#include "bench/bench_util.hpp"
 #include "common/clock.hpp"
 #include "common/rng.hpp"
 #include "pki/key.hpp"
 
 namespace {
 
+using ck::bench::CpuSeconds;
+using ck::bench::Die;
+using ck::bench::Percentile;
+
 using SteadyClock = std::chrono::steady_clock;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "acme_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-double CpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 double PeakRssMib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
 }
 
 }  // namespace

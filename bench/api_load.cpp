@@ -38,17 +38,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "pki/csr.hpp"
 #include "pki/key.hpp"
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using ck::bench::CpuSeconds;
+using ck::bench::Die;
+using ck::bench::Percentile;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "api_load: %s\n", what.c_str());
-  std::exit(1);
-}
+using SteadyClock = std::chrono::steady_clock;
 
 std::string CsrPath(const std::string& dir, int i) {
   char buf[32];
@@ -60,20 +60,6 @@ std::string NameFor(int i) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "svc-%05d.bench.internal", i);
   return buf;
-}
-
-double CpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
 }
 
 std::map<std::string, std::string> ParseFlags(int argc, char** argv, int first) {

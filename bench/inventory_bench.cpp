@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "ca/authority.hpp"
 #include "common/clock.hpp"
 #include "daemon/daemon_backend.hpp"
@@ -38,13 +39,11 @@
 
 namespace {
 
+using ck::bench::Die;
+using ck::bench::Percentile;
+
 using namespace ck;  // NOLINT(google-build-using-namespace): a benchmark's main file
 using Steady = std::chrono::steady_clock;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "inventory_bench: %s\n", what.c_str());
-  std::exit(1);
-}
 
 template <typename T>
 T OrDie(Result<T> r, const std::string& what) {
@@ -53,13 +52,6 @@ T OrDie(Result<T> r, const std::string& what) {
 }
 
 double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
-}
 
 struct Options {
   std::string dir;
