@@ -109,7 +109,7 @@ std::string EventDetails(const CaEntity& ca) {
 }  // namespace
 
 Authority::Authority(store::Store& store, CaSettings settings)
-    : store_(store), settings_(std::move(settings)) {}
+    : store_(store), settings_(std::move(settings)), issuance_commits_(store) {}
 
 Result<bool> Authority::Initialized() {
   ASSIGN_OR_RETURN(std::vector<store::CaRecord> rows, store_.ListCas());

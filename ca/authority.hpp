@@ -31,6 +31,7 @@
 #include "pki/certificate.hpp"
 #include "pki/csr.hpp"
 #include "pki/key.hpp"
+#include "store/group_commit.hpp"
 #include "store/secret_string.hpp"
 #include "store/store.hpp"
 
@@ -181,6 +182,9 @@ class Authority {
   store::Store& store_;
   CaSettings settings_;
   MaterialCache cache_;
+  // Issuance records go through one GroupCommit: concurrent issuances share one durable commit
+  // (one fsync) instead of queueing for one each.
+  store::GroupCommit issuance_commits_;
 };
 
 }  // namespace ck::ca

@@ -199,7 +199,7 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
       {"sans", rec.sans},
       {"not_after", FormatRfc3339(rec.not_after)},
       {"key", leaf.key ? (leaf.store_key ? "generated, stored" : "generated") : "from CSR"}};
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+  RETURN_IF_ERROR(issuance_commits_.Run([&](store::Store& tx) -> Status {
     if (leaf.key && leaf.store_key) {
       store::KeyRecord meta;
       meta.label = "ca-issued/" + out.serial_hex;

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "store/group_commit.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/store/store_test_util.hpp"
 
@@ -137,26 +138,46 @@ TEST(WriterLockProcessTest, LockDiesWithAKilledHolder) {
 
 // --- crash consistency ---
 
-// The child: commits transactions numbered from `first` forever, each writing a certificate,
-// a sealed key and an event, and reports each number on `report` only after COMMIT returned.
-[[noreturn]] void WriterChild(const std::string& db, int64_t first, int report) {
-  auto store = SqliteStore::Open(db, FixedKey(1));
-  if (!store.ok()) ::_exit(2);
-  for (int64_t txn = first;; ++txn) {
-    const std::string name = "txn-" + std::to_string(txn);
-    Status s = (*store)->RunInTransaction([&](Store& st) -> Status {
-      ASSIGN_OR_RETURN(int64_t key, st.PutPrivateKey(SampleKeyMeta(name), SamplePrivatePem(name)));
-      CertificateRecord c = SampleCertificate(name, kT0 + txn);
-      c.key_id = key;
-      RETURN_IF_ERROR(st.PutCertificate(c));
-      return st.AppendEvent({0, FromUnixSeconds(kT0), name, "issued", name, "{}"}).status();
-    });
-    if (!s.ok()) ::_exit(3);
-    if (::write(report, &txn, sizeof txn) != sizeof txn) ::_exit(4);
-  }
+// One transaction: a certificate, a sealed key and an event, all named `name`.
+Status WriteTransaction(Store& st, int64_t txn) {
+  const std::string name = "txn-" + std::to_string(txn);
+  ASSIGN_OR_RETURN(int64_t key, st.PutPrivateKey(SampleKeyMeta(name), SamplePrivatePem(name)));
+  CertificateRecord c = SampleCertificate(name, kT0 + txn);
+  c.key_id = key;
+  RETURN_IF_ERROR(st.PutCertificate(c));
+  return st.AppendEvent({0, FromUnixSeconds(kT0), name, "issued", name, "{}"}).status();
 }
 
-TEST(CrashConsistencyTest, SigkilledWriterLosesNoCommittedTransaction) {
+// The child: commits transactions numbered from `first` forever and reports each number on
+// `report` only after its commit returned. With `group_writers` > 0, that many threads write
+// concurrently through one GroupCommit (batched commits, as the CA issues), each reporting
+// its own transactions once Run() returned; 8-byte pipe writes are atomic.
+[[noreturn]] void WriterChild(const std::string& db, int64_t first, int report, int group_writers) {
+  auto store = SqliteStore::Open(db, FixedKey(1));
+  if (!store.ok()) ::_exit(2);
+  if (group_writers == 0) {
+    for (int64_t txn = first;; ++txn) {
+      Status s = (*store)->RunInTransaction([&](Store& st) { return WriteTransaction(st, txn); });
+      if (!s.ok()) ::_exit(3);
+      if (::write(report, &txn, sizeof txn) != sizeof txn) ::_exit(4);
+    }
+  }
+  GroupCommit group(**store);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < group_writers; ++w) {
+    writers.emplace_back([&, w] {
+      for (int64_t txn = first + w * 100'000;; ++txn) {
+        Status s = group.Run([&](Store& st) { return WriteTransaction(st, txn); });
+        if (!s.ok()) ::_exit(3);
+        if (::write(report, &txn, sizeof txn) != sizeof txn) ::_exit(4);
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  ::_exit(5);
+}
+
+void KillWritersAndCheckRecovery(int group_writers) {
   TempDir dir;
   const std::string db = dir.File("certkeeper.db");
   std::mt19937 rng(20240601);  // fixed: a failure reproduces with the same delays
@@ -173,7 +194,7 @@ TEST(CrashConsistencyTest, SigkilledWriterLosesNoCommittedTransaction) {
       report.CloseRead();
       // Numbers never repeat across rounds: a transaction that committed but was killed
       // before reporting must not collide with the next round's.
-      WriterChild(db, (round + 1) * 1'000'000, report.fd[1]);
+      WriterChild(db, (round + 1) * 1'000'000, report.fd[1], group_writers);
     }
     Child child(pid);
     report.CloseWrite();
@@ -229,10 +250,21 @@ TEST(CrashConsistencyTest, SigkilledWriterLosesNoCommittedTransaction) {
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  std::cout << "[ crash    ] " << kRounds << " kills, " << acknowledged.size()
-            << " acknowledged transactions, all present; " << elapsed.count() << " ms\n";
+  std::cout << "[ crash    ] " << (group_writers > 0 ? "group commit: " : "") << kRounds
+            << " kills, " << acknowledged.size() << " acknowledged transactions, all present; "
+            << elapsed.count() << " ms\n";
   // The test only means something if the writer got work done before being killed.
   EXPECT_GE(acknowledged.size(), size_t{kRounds});
+}
+
+TEST(CrashConsistencyTest, SigkilledWriterLosesNoCommittedTransaction) {
+  KillWritersAndCheckRecovery(0);
+}
+
+// The same with 8 threads writing through one GroupCommit: a batch is all or nothing, and no
+// writer is told "committed" before its batch is durable.
+TEST(CrashConsistencyTest, SigkilledGroupCommitLosesNoAcknowledgedWrite) {
+  KillWritersAndCheckRecovery(8);
 }
 
 }  // namespace
