@@ -188,7 +188,8 @@ if want api; then
   S="$WORK/ck-serve"; mkdir -p "$S"; chmod 700 "$S"
   (umask 077; openssl rand -base64 32 >"$S/master.key")
   TRUST_DOMAIN=bench.internal
-  printf '[ca]\ntrust_domain = "%s"\n' "$TRUST_DOMAIN" >"$S/certkeeper.toml"
+  # [log]: info in text, every request logged as in production (and counted below).
+  printf '[ca]\ntrust_domain = "%s"\n[log]\nlevel = "info"\nformat = "text"\n' "$TRUST_DOMAIN" >"$S/certkeeper.toml"
   CK_CLI=("$CK" --state-dir "$S" --config "$S/certkeeper.toml")
   CKPORT=$(free_port)
   "${CK_CLI[@]}" serve --listen "127.0.0.1:$CKPORT" >"$S/serve.out" 2>"$S/serve.log" &
