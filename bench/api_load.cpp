@@ -3,9 +3,15 @@
 //
 //   api_load gen-csrs --dir DIR --n N          # N P-256 CSRs as DIR/csr-00000.pem...
 //   api_load run --target T --url URL --csr-dir DIR --n N --conc C
-//                [--token TOKEN] [--cacert FILE] [--sample FILE] [--label L]
-//                [--warmup 1|0] [--tls-session-reuse 1|0] [--verbose 1] [--min-seconds S]
+//                [--cert FILE --key FILE] [--token TOKEN] [--cacert FILE] [--sample FILE]
+//                [--label L] [--warmup 1|0] [--tls-session-reuse 1|0] [--verbose 1]
+//                [--min-seconds S]
 //
+// Authentication: --cert/--key present a client certificate (PEM; the certificate file may
+// carry the chain after the leaf, as certkeeper's fullchain.pem does) for mTLS, --token sends
+// "Authorization: Bearer TOKEN"; with neither the request is anonymous (cfssl). The client
+// certificate is presented once per TLS handshake, so keep-alive and session resumption
+// behave as with a token.
 // Targets (request bodies):
 //   certkeeper-sign   POST /v1/certificates/sign  {"csr": PEM, "profile": "server"}  -> 201
 //   certkeeper-issue  POST /v1/certificates/issue {"profile":"server","dns":[name]}  -> 201
@@ -17,7 +23,7 @@
 // connection set-up is inside the timed part. Then all threads start together and share N timed
 // requests. Prints
 //   RESULT <label> n=.. conc=.. ok=.. failed=.. wall_s=.. per_s=.. p50_ms=.. p90_ms=.. p99_ms=..
-//          client_cpu_ms_per_req=.. new_connections=..
+//          client_cpu_ms_per_req=.. new_connections=.. auth=mtls|token|none
 // new_connections counts connections libcurl had to open during the timed part (a server that
 // closes keep-alive connections shows up here).
 #include <curl/curl.h>
@@ -104,6 +110,8 @@ struct Target {
   std::string kind;
   std::string url;
   std::string token;
+  std::string client_cert;  // mTLS: PEM certificate (chain allowed) and its PEM key
+  std::string client_key;
   std::string cacert;
   bool session_reuse = true;  // TLS session resumption on reconnects (libcurl's default)
   std::string verbose;
@@ -127,6 +135,12 @@ class Conn {
     curl_easy_setopt(h_, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(h_, CURLOPT_TCP_NODELAY, 1L);
     if (!t.cacert.empty()) curl_easy_setopt(h_, CURLOPT_CAINFO, t.cacert.c_str());
+    if (!t.client_cert.empty()) {
+      curl_easy_setopt(h_, CURLOPT_SSLCERT, t.client_cert.c_str());
+      curl_easy_setopt(h_, CURLOPT_SSLCERTTYPE, "PEM");
+      curl_easy_setopt(h_, CURLOPT_SSLKEY, t.client_key.c_str());
+      curl_easy_setopt(h_, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (!t.session_reuse) curl_easy_setopt(h_, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     if (!t.verbose.empty()) curl_easy_setopt(h_, CURLOPT_VERBOSE, 1L);
   }
@@ -201,10 +215,17 @@ int Run(const std::map<std::string, std::string>& f) {
   Target t{get("target"),
            get("url"),
            get("token", ""),
+           get("cert", ""),
+           get("key", ""),
            get("cacert", ""),
            get("tls-session-reuse", "1") == "1",
            get("verbose", "")};
   const bool warmup = get("warmup", "1") == "1";
+  if (t.client_cert.empty() != t.client_key.empty()) Die("--cert and --key go together");
+  if (!t.client_cert.empty() && !t.token.empty()) {
+    Die("--cert/--key and --token are exclusive (the server would use the certificate)");
+  }
+  const char* auth = !t.client_cert.empty() ? "mtls" : !t.token.empty() ? "token" : "none";
   if (t.kind != "certkeeper-sign" && t.kind != "certkeeper-issue" && t.kind != "cfssl-sign") {
     Die("--target must be certkeeper-sign, certkeeper-issue or cfssl-sign");
   }
@@ -315,10 +336,10 @@ int Run(const std::map<std::string, std::string>& f) {
     std::fprintf(stderr, "api_load: %d failed; first: %s\n", failed.load(), first_error.c_str());
   std::printf(
       "RESULT %s n=%d conc=%d ok=%d failed=%d wall_s=%.3f per_s=%.1f p50_ms=%.2f p90_ms=%.2f "
-      "p99_ms=%.2f client_cpu_ms_per_req=%.3f new_connections=%ld\n",
+      "p99_ms=%.2f client_cpu_ms_per_req=%.3f new_connections=%ld auth=%s\n",
       label.c_str(), total, conc, ok, failed.load(), wall, ok / wall, Percentile(ok_lat, 0.5),
       Percentile(ok_lat, 0.9), Percentile(ok_lat, 0.99), 1000.0 * cpu / std::max(total, 1),
-      new_conns.load());
+      new_conns.load(), auth);
   return failed > 0 ? 1 : 0;
 }
 

@@ -7,7 +7,8 @@
 #
 # What it measures (bench/README.md explains every figure):
 #   ca    openssl speed ecdsap256 (the signing ceiling) vs ca_bench (ca::Authority in process)
-#   api   certkeeper's HTTPS admin API (sign CSR / issue) vs `cfssl serve` (sign), 1/4/16 clients
+#   api   certkeeper's HTTPS admin API over mTLS (sign CSR / issue) vs `cfssl serve` (sign),
+#         1/4/16 clients; one bearer-token run (sign, 16 clients) for comparison
 #   inventory  10,000 and 1,000,000 certificates in the store: due scan, list API p50/p99 (HTTPS,
 #         100 per page), /metrics render time (--quick: 10,000 only)
 #   acme  N certificates from a local Pebble: certkeeper CLI one at a time, certkeeper one process
@@ -34,7 +35,7 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
     --skip-build) SKIP_BUILD=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--quick] [--only ca,api,acme,dashboard,inventory] [--skip-build]" >&2; exit 2 ;;
   esac
   shift
@@ -168,23 +169,46 @@ if want ca; then
 fi
 
 # =============================================================================================
-# 2. Admin API (HTTPS, bearer token, keep-alive) vs cfssl serve (HTTP), same CSRs
+# 2. Admin API (HTTPS, mTLS client certificate, keep-alive) vs cfssl serve (HTTP), same CSRs
 # =============================================================================================
 if want api; then
   CSRS="$WORK/csrs"; mkdir -p "$CSRS"
   "$BUILD/bench/api_load" gen-csrs --dir "$CSRS" --n "$API_N" >&2
 
   # --- certkeeper serve ---
+  # A config of its own (not /etc/certkeeper/config.toml if the machine has one): the trust
+  # domain the admin client certificate's SPIFFE ID must be in. Every CLI call below passes the
+  # same config and state dir, so `ca issue` and `token create` use the daemon's store and CA
+  # directly (they work beside the running daemon: short store transactions).
+  # Worker threads: cpp-httplib serves a keep-alive connection on one worker for its whole
+  # life, so C clients need C free workers or the rest queue behind them. The admin server's
+  # pool is web::AdminServerOptions::worker_threads = 32 (serve does not lower it and there is
+  # no config key for it), and nothing else holds workers here (no bundle long-polls), so 16
+  # clients are not capped by the pool; levels above ~30 would be.
   S="$WORK/ck-serve"; mkdir -p "$S"; chmod 700 "$S"
   (umask 077; openssl rand -base64 32 >"$S/master.key")
+  TRUST_DOMAIN=bench.internal
+  # [log]: info in text, every request logged as in production (and counted below).
+  printf '[ca]\ntrust_domain = "%s"\n[log]\nlevel = "info"\nformat = "text"\n' "$TRUST_DOMAIN" >"$S/certkeeper.toml"
+  CK_CLI=("$CK" --state-dir "$S" --config "$S/certkeeper.toml")
   CKPORT=$(free_port)
-  "$CK" serve --state-dir "$S" --listen "127.0.0.1:$CKPORT" >"$S/serve.out" 2>"$S/serve.log" &
+  "${CK_CLI[@]}" serve --listen "127.0.0.1:$CKPORT" >"$S/serve.out" 2>"$S/serve.log" &
   CKPID=$!; PIDS+=("$CKPID")
   wait_tcp "$CKPORT" 300 || { cat "$S/serve.log" >&2; die "certkeeper serve did not start"; }
-  TOKEN=$("$CK" token create --role operator --name bench --state-dir "$S" 2>/dev/null)
-  [[ -n "$TOKEN" ]] || die "token create failed"
   BUNDLE="$S/ca-bundle.pem"
   log "certkeeper serve pid $CKPID on https://127.0.0.1:$CKPORT (log level info: every request logged)"
+  # The primary credential: an admin client certificate from the daemon's own internal CA,
+  # as tests/e2e/admin_mtls_e2e_test.cpp issues one; the role comes from the SPIFFE ID
+  # spiffe://<trust-domain>/certkeeper/<role>/<name> (admin may sign and issue). Its key is
+  # written 0600 into the run directory and never printed.
+  ADMIN_ID="spiffe://$TRUST_DOMAIN/certkeeper/admin/bench"
+  "${CK_CLI[@]}" ca issue --profile client --uri "$ADMIN_ID" --out "$S/admin-client" >"$S/ca-issue.log" 2>&1 \
+    || { cat "$S/ca-issue.log" >&2; die "certkeeper ca issue (admin client certificate) failed"; }
+  MTLS=(--cert "$S/admin-client/fullchain.pem" --key "$S/admin-client/privkey.pem")
+  echo "  admin client certificate: $(openssl x509 -in "$S/admin-client/cert.pem" -noout -ext subjectAltName,extendedKeyUsage 2>/dev/null | sed -n 's/^ *\(URI:.*\|TLS Web.*\)$/\1/p' | paste -sd ' ')" | tee -a "$RAW"
+  # The secondary credential: an operator bearer token (one run, to show what mTLS costs).
+  TOKEN=$("${CK_CLI[@]}" token create --role operator --name bench 2>/dev/null)
+  [[ -n "$TOKEN" ]] || die "token create failed"
 
   api_run() {  # api_run LABEL TARGET URL PID CONC [extra api_load flags]
     local label="$1" target="$2" url="$3" pid="$4" conc="$5"; shift 5
@@ -206,22 +230,29 @@ if want api; then
   # that, then measure without resumption so a failed resumption does not count as a failed
   # issuance (each reconnect then pays a full handshake, which only penalises certkeeper).
   probe=$("$BUILD/bench/api_load" run --target certkeeper-sign --url "https://127.0.0.1:$CKPORT/v1/certificates/sign" \
-    --csr-dir "$CSRS" --n 30 --conc 1 --label ck_tls_resumption_probe --token "$TOKEN" --cacert "$BUNDLE" 2>&1 | grep '^RESULT' || true)
+    --csr-dir "$CSRS" --n 30 --conc 1 --label ck_tls_resumption_probe "${MTLS[@]}" --cacert "$BUNDLE" 2>&1 | grep '^RESULT' || true)
   echo "$probe" >>"$RAW"
   if [[ "$(field "$probe" failed)" == 0 ]]; then
     echo "  TLS session resumption on reconnect: OK" | tee -a "$RAW"
   else
     echo "  TLS session resumption on reconnect: FAILS ($(field "$probe" failed)/30 requests failed; server answers a resumed handshake with an alert)" | tee -a "$RAW"
   fi
+  # Main figures: over mTLS (the labels stay ck_api_sign_c$c / ck_api_issue_c$c).
   for c in $API_LEVELS; do
     api_run "ck_api_sign_c$c" certkeeper-sign "https://127.0.0.1:$CKPORT/v1/certificates/sign" "$CKPID" "$c" \
-      --token "$TOKEN" --cacert "$BUNDLE" --tls-session-reuse 0
+      "${MTLS[@]}" --cacert "$BUNDLE" --tls-session-reuse 0
   done
   verify_sample "ck_api_sign_c1" "$BUNDLE"
   for c in $API_LEVELS; do
     api_run "ck_api_issue_c$c" certkeeper-issue "https://127.0.0.1:$CKPORT/v1/certificates/issue" "$CKPID" "$c" \
-      --token "$TOKEN" --cacert "$BUNDLE" --tls-session-reuse 0
+      "${MTLS[@]}" --cacert "$BUNDLE" --tls-session-reuse 0
   done
+  # Secondary: the same signing with the bearer token, at the highest level.
+  TOKEN_LEVEL=${API_LEVELS##* }
+  api_run "ck_api_sign_token_c$TOKEN_LEVEL" certkeeper-sign "https://127.0.0.1:$CKPORT/v1/certificates/sign" "$CKPID" \
+    "$TOKEN_LEVEL" --token "$TOKEN" --cacert "$BUNDLE" --tls-session-reuse 0
+  # Who the server says it served: the request log's identity field per authentication method.
+  echo "  request log ($S/serve.log): $(grep -c 'path=/v1/certificates/[a-z]* status=201 identity="admin:bench (mtls)"' "$S/serve.log" || true) sign/issue requests as admin:bench (mtls), $(grep -c 'path=/v1/certificates/[a-z]* status=201 identity="operator:bench (token)"' "$S/serve.log" || true) as operator:bench (token), $(grep -c 'path=/v1/certificates/[a-z]* status=[45]' "$S/serve.log" || true) refused" | tee -a "$RAW"
   stop_pid "$CKPID"
   ck_rows=$(python3 - "$S/certkeeper.db" <<'EOF' 2>/dev/null || echo '?'
 import sqlite3, sys

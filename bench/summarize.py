@@ -95,30 +95,56 @@ def main():
                                   f"{s:,.0f}/s = {100 * s / speed:.1f}% of {speed:,.0f}/s"))
 
     # --- admin API vs cfssl ---
+    # certkeeper's main figures are over mTLS (admin client certificate from its internal CA);
+    # ck_api_sign_token_cN is the same signing with a bearer token. RESULT lines from before
+    # api_load printed auth= were all token runs.
+    auth_names = {"mtls": "mTLS", "token": "bearer token", "none": "none"}
+    auth = lambda d: auth_names.get(d.get("auth", "token"), d.get("auth")) if d else "-"  # noqa: E731
     levels = sorted({int(k.rsplit("_c", 1)[1]) for k in r if k.startswith(("ck_api_sign_c", "cfssl_sign_c"))})
+    token_levels = sorted(int(k.rsplit("_c", 1)[1]) for k in r if k.startswith("ck_api_sign_token_c"))
     if levels:
-        print("\n## Signing over HTTP, same CSRs, closed loop, keep-alive (issue 3)\n")
+        main_auth = auth(g(f"ck_api_sign_c{levels[-1]}"))
+        print(f"\n## Signing over the network: certkeeper admin API (HTTPS, {main_auth}) vs cfssl serve "
+              "(HTTP), same CSRs, closed loop, keep-alive (issue 3)\n")
+        if main_auth == "mTLS":
+            print("certkeeper rows: authenticated by an admin client certificate from its internal CA "
+                  "(spiffe://<trust-domain>/certkeeper/admin/bench) unless the row says token; "
+                  "cfssl: plain HTTP, no authentication.\n")
         rows = []
+
+        def api_row(what, ck, cf, iss):
+            return [what, auth(ck), fmt(num(ck, "per_s")), fmt(num(cf, "per_s")),
+                    ratio(num(ck, "per_s"), num(cf, "per_s")),
+                    f"{fmt(num(ck, 'p50_ms'), 2)} / {fmt(num(ck, 'p99_ms'), 2)}",
+                    f"{fmt(num(cf, 'p50_ms'), 2)} / {fmt(num(cf, 'p99_ms'), 2)}",
+                    f"{fmt(num(ck, 'server_cpu_ms_per_req'), 2)} / {fmt(num(cf, 'server_cpu_ms_per_req'), 2)}",
+                    f"{ck.get('new_connections', '-')} / {cf.get('new_connections', '-')}",
+                    fmt(num(iss, "per_s"))]
+
         for c in levels:
             ck, cf, iss = g(f"ck_api_sign_c{c}"), g(f"cfssl_sign_c{c}"), g(f"ck_api_issue_c{c}")
-            rows.append([c, fmt(num(ck, "per_s")), fmt(num(cf, "per_s")),
-                         ratio(num(ck, "per_s"), num(cf, "per_s")),
-                         f"{fmt(num(ck, 'p50_ms'), 2)} / {fmt(num(ck, 'p99_ms'), 2)}",
-                         f"{fmt(num(cf, 'p50_ms'), 2)} / {fmt(num(cf, 'p99_ms'), 2)}",
-                         f"{fmt(num(ck, 'server_cpu_ms_per_req'), 2)} / {fmt(num(cf, 'server_cpu_ms_per_req'), 2)}",
-                         f"{ck.get('new_connections', '-')} / {cf.get('new_connections', '-')}",
-                         fmt(num(iss, "per_s"))])
+            rows.append(api_row(c, ck, cf, iss))
             if ck and cf:
                 a, b = num(ck, "per_s"), num(cf, "per_s")
-                targets.append(target(f"API >= 3x cfssl at {c} client(s)", a >= 3 * b,
+                targets.append(target(f"API ({auth(ck)}) >= 3x cfssl at {c} client(s)", a >= 3 * b,
                                       f"{a:,.0f}/s vs {b:,.0f}/s = {ratio(a, b)}"))
-        print(table(["clients", "certkeeper sign/s", "cfssl sign/s", "ck/cfssl",
+        for c in token_levels:
+            rows.append(api_row(f"{c} (token run)", g(f"ck_api_sign_token_c{c}"), g(f"cfssl_sign_c{c}"), {}))
+        print(table(["clients", "ck auth", "certkeeper sign/s", "cfssl sign/s", "ck/cfssl",
                      "ck p50/p99 ms", "cfssl p50/p99 ms", "server CPU ms/req ck/cfssl",
                      "reconnects ck/cfssl", "certkeeper issue/s (server key)"], rows))
+        for c in token_levels:
+            m, t = g(f"ck_api_sign_c{c}"), g(f"ck_api_sign_token_c{c}")
+            if m and t:
+                print(f"\nsign at {c} clients: {auth(m)} {fmt(num(m, 'per_s'))}/s, bearer token "
+                      f"{fmt(num(t, 'per_s'))}/s ({auth(m)}/token = {ratio(num(m, 'per_s'), num(t, 'per_s'))}); "
+                      f"server CPU {fmt(num(m, 'server_cpu_ms_per_req'), 2)} vs "
+                      f"{fmt(num(t, 'server_cpu_ms_per_req'), 2)} ms/req.")
         mx = max((num(g(f"ck_api_sign_c{c}"), "per_s") for c in levels), default=float("nan"))
         if mx == mx and speed == speed:
             print(f"\nbest certkeeper API rate = {pct(mx, speed)} of openssl speed; certkeeper is HTTPS "
-                  "(TLS 1.2+, bearer token, every request logged), cfssl plain HTTP (loglevel 2).")
+                  f"(TLS 1.2+, {main_auth}, every request logged), "
+                  "cfssl plain HTTP (loglevel 2).")
 
     # --- ACME ---
     acme = [("ck_cli_seq", "certkeeper acme issue, 1 process per cert", "1"),
