@@ -230,7 +230,7 @@ Status Authority::Init(const InitOptions& o, TimePoint now) {
     e->record.not_after = e->cert.NotAfter();
     e->record.created_at = now;
   }
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+  RETURN_IF_ERROR(ChangeCaRows([&](store::Store& tx) -> Status {
     for (CaEntity* e : {&root, &inter}) {
       if (e->key) {
         ASSIGN_OR_RETURN(e->record.key_id, PutCaKey(tx, CaKeyLabel(e->record.name), *e->key, now));

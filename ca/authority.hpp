@@ -17,6 +17,10 @@
 // transactions serialise writers. Keys are cached once unsealed (they are immutable).
 #pragma once
 
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,7 +79,12 @@ struct KeyIssueRequest {
 };
 
 struct Issued {
-  pki::Certificate certificate;
+  // The certificate as issued. Parsed only on first use of certificate(): with OpenSSL 3.0
+  // parsing decodes the public key through the provider decoders, which costs about as much
+  // as the signature, and the API answers from the DER.
+  Bytes certificate_der;
+  TimePoint not_before;
+  TimePoint not_after;
   std::vector<pki::Certificate> chain;  // the issuing intermediate (what follows the leaf)
   pki::Certificate root;
   std::optional<pki::PrivateKey> key;  // IssueWithKey only: handed out this once
@@ -85,6 +94,11 @@ struct Issued {
   int64_t record_id = 0;
   std::optional<int64_t> key_id;  // when the key was stored
   bool lifetime_capped = false;   // notAfter cut to the intermediate's notAfter
+
+  std::string CertificatePem() const;
+  // Not thread-safe (it fills the cache below): an Issued belongs to one caller.
+  const pki::Certificate& certificate() const;
+  mutable std::optional<pki::Certificate> parsed_certificate;  // certificate()'s cache
 };
 
 struct CaView {
@@ -157,6 +171,18 @@ class Authority {
  private:
   struct Leaf;
   Result<Issued> IssueLeaf(const Leaf& leaf, TimePoint now);
+  // What IssueLeaf needs about the active intermediate, loaded from the store once and kept
+  // until the CA rows change (ChangeCaRows) or a second has passed (a bound on staleness
+  // should anything else write them).
+  struct IssuingContext;
+  Result<std::shared_ptr<const IssuingContext>> CurrentIssuingContext();
+  // A transaction that writes CA rows: the issuing context is reloaded after it, whatever
+  // its outcome. Every write of CA rows goes through here.
+  Status ChangeCaRows(const std::function<Status(store::Store&)>& write) {
+    Status s = store_.RunInTransaction(write);
+    ++ca_generation_;
+    return s;
+  }
   Result<CaEntity> GenerateRoot(const InitOptions& options, const NameConstraints& nc,
                                 ConstraintTarget target, TimePoint now);
   Result<CaEntity> NewIntermediate(const CaEntity& root, const pki::PrivateKey& root_key,
@@ -185,6 +211,9 @@ class Authority {
   // Issuance records go through one GroupCommit: concurrent issuances share one durable commit
   // (one fsync) instead of queueing for one each.
   store::GroupCommit issuance_commits_;
+  std::mutex issuing_mu_;
+  std::shared_ptr<const IssuingContext> issuing_;  // guarded by issuing_mu_
+  std::atomic<uint64_t> ca_generation_{0};
 };
 
 }  // namespace ck::ca

@@ -1,20 +1,28 @@
 // Authority: issuing leaf certificates from a CSR or with a server-side key.
+#include <openssl/x509v3.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "ca/authority.hpp"
 #include "ca/ca_metrics.hpp"
 #include "ca/cert_builder.hpp"
+#include "ca/leaf_signer.hpp"
 #include "ca/name_policy.hpp"
 #include "ca/serial.hpp"
 #include "common/duration.hpp"
 #include "common/log.hpp"
+#include "pki/der_util.hpp"
 #include "pki/digest.hpp"
+#include "pki/pem_armor.hpp"
 #include "pki/x509_util.hpp"
 
 namespace ck::ca {
 
 struct Authority::Leaf {
   pki::PublicKey public_key;
+  Bytes spki_der;  // its SubjectPublicKeyInfo
   std::vector<pki::SubjectAltName> sans;
   std::string common_name;
   IssueOptions options;
@@ -80,7 +88,14 @@ Result<Issued> Authority::SignCsr(const pki::Csr& csr, const IssueOptions& optio
   if (auto type = public_key.Type(); !type.ok()) {
     return InvalidArgumentError("CSR key: " + type.status().message());
   }
+  // The CSR's own encoding of the key: re-encoding the EVP_PKEY goes through OpenSSL 3's
+  // provider encoders, a cost comparable to the signature.
+  Bytes spki = pki::EncodeDer([&](unsigned char** out) {
+    return i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(csr.get()), out);
+  });
+  if (spki.empty()) return InvalidArgumentError("the CSR's public key cannot be encoded");
   Leaf leaf{std::move(public_key),
+            std::move(spki),
             csr.SubjectAltNames(),
             pki::CommonNameOf(X509_REQ_get_subject_name(csr.get())),
             options,
@@ -93,6 +108,7 @@ Result<Issued> Authority::SignCsr(const pki::Csr& csr, const IssueOptions& optio
 Result<Issued> Authority::IssueWithKey(const KeyIssueRequest& request, TimePoint now) {
   ASSIGN_OR_RETURN(const Profile* profile, settings_.FindProfile(request.options.profile));
   Leaf leaf{pki::PublicKey::Share(nullptr),
+            {},
             FromSanRequest(request.sans),
             request.common_name,
             request.options,
@@ -104,8 +120,97 @@ Result<Issued> Authority::IssueWithKey(const KeyIssueRequest& request, TimePoint
   ASSIGN_OR_RETURN(pki::PrivateKey key,
                    pki::PrivateKey::Generate(request.key_type.value_or(profile->key_type)));
   leaf.public_key = key.GetPublicKey();
+  leaf.spki_der = leaf.public_key.SpkiDer();
   leaf.key = std::move(key);
   return IssueLeaf(leaf, now);
+}
+
+std::string Issued::CertificatePem() const {
+  return pki::EncodePem("CERTIFICATE", certificate_der);
+}
+
+const pki::Certificate& Issued::certificate() const {
+  if (!parsed_certificate) {
+    auto cert = pki::Certificate::FromDer(certificate_der);
+    // The DER came from this CA's own encoder, which a unit test holds byte-identical to
+    // OpenSSL's; failing to parse it is a broken invariant (or no memory), not bad input.
+    if (!cert.ok()) {
+      log::Error("issued certificate does not parse",
+                 {{"serial", serial_hex}, {"reason", cert.status().ToString()}});
+      std::abort();
+    }
+    parsed_certificate = std::move(*cert);
+  }
+  return *parsed_certificate;
+}
+
+struct Authority::IssuingContext {
+  CaEntity issuer;  // the active intermediate, key online
+  pki::Certificate root;
+  TimePoint issuer_not_before;
+  TimePoint issuer_not_after;
+  std::string issuer_subject;  // what the leaf's issuer field reads as text
+  std::string chain_pem;       // the intermediate, the record's chain
+  std::vector<std::pair<Bytes, std::string>> ca_spkis;  // every CA row: never certified for a leaf
+  bool name_constrained = false;       // the intermediate or the root carries nameConstraints
+  std::unique_ptr<LeafSigner> signer;  // null: this key type takes SignCertificate
+  std::optional<std::string> crl_url, ocsp_url, ca_issuers_url;  // expanded for the issuer
+  uint64_t generation = 0;
+  std::chrono::steady_clock::time_point loaded_at;
+};
+
+Result<std::shared_ptr<const Authority::IssuingContext>> Authority::CurrentIssuingContext() {
+  std::lock_guard lock(issuing_mu_);
+  const auto fresh_for = std::chrono::seconds(1);
+  const uint64_t generation = ca_generation_.load();
+  if (issuing_ && issuing_->generation == generation &&
+      std::chrono::steady_clock::now() - issuing_->loaded_at < fresh_for) {
+    return issuing_;
+  }
+  ASSIGN_OR_RETURN(std::vector<CaEntity> cas, LoadCas(store_, cache_, true));
+  const CaEntity* issuer = FindByStatus(cas, kRoleIntermediate, kCaActive);
+  const CaEntity* root = FindRoot(cas);
+  if (issuer == nullptr || root == nullptr) {
+    return FailedPreconditionError("the internal CA is not initialised: run `certkeeper ca init`");
+  }
+  if (!issuer->key) {
+    return FailedPreconditionError("the active intermediate '" + issuer->record.name +
+                                   "' has no key in the store");
+  }
+  auto ctx = std::make_shared<IssuingContext>(IssuingContext{*issuer,
+                                                             root->cert,
+                                                             issuer->cert.NotBefore(),
+                                                             issuer->cert.NotAfter(),
+                                                             issuer->cert.Subject(),
+                                                             issuer->cert.ToPem(),
+                                                             {},
+                                                             false,
+                                                             nullptr,
+                                                             {},
+                                                             {},
+                                                             {},
+                                                             generation,
+                                                             std::chrono::steady_clock::now()});
+  for (const auto& ca : cas) {
+    ctx->ca_spkis.emplace_back(ca.cert.GetPublicKey().SpkiDer(), ca.record.name);
+  }
+  for (const pki::Certificate* c : {&issuer->cert, &root->cert}) {
+    if (X509_get_ext_by_NID(c->get(), NID_name_constraints, -1) >= 0) ctx->name_constrained = true;
+  }
+  auto signer = LeafSigner::Create(issuer->cert, *issuer->key);
+  if (signer.ok()) {
+    ctx->signer = std::move(*signer);
+  } else if (signer.status().code() != StatusCode::kUnimplemented) {
+    return signer.status().WithContext("prepare intermediate '" + issuer->record.name + "'");
+  }
+  const std::string& name = issuer->record.name;
+  if (!settings_.crl_url.empty()) ctx->crl_url = ExpandCaUrl(settings_.crl_url, name);
+  if (!settings_.ocsp_url.empty()) ctx->ocsp_url = ExpandCaUrl(settings_.ocsp_url, name);
+  if (!settings_.ca_issuers_url.empty()) {
+    ctx->ca_issuers_url = ExpandCaUrl(settings_.ca_issuers_url, name);
+  }
+  issuing_ = std::move(ctx);
+  return issuing_;
 }
 
 Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
@@ -123,26 +228,18 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
   }
   RETURN_IF_ERROR(CheckNames(*profile, settings_.trust_domain, leaf.sans));
 
-  ASSIGN_OR_RETURN(std::vector<CaEntity> cas, LoadCas(store_, cache_, true));
-  const CaEntity* issuer = FindByStatus(cas, kRoleIntermediate, kCaActive);
-  const CaEntity* root = FindRoot(cas);
-  if (issuer == nullptr || root == nullptr) {
-    return FailedPreconditionError("the internal CA is not initialised: run `certkeeper ca init`");
-  }
-  if (!issuer->key) {
-    return FailedPreconditionError("the active intermediate '" + issuer->record.name +
-                                   "' has no key in the store");
-  }
-  if (now < issuer->cert.NotBefore() || now >= issuer->cert.NotAfter()) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const IssuingContext> ctx, CurrentIssuingContext());
+  const CaEntity* issuer = &ctx->issuer;
+  if (now < ctx->issuer_not_before || now >= ctx->issuer_not_after) {
     return FailedPreconditionError(
         "the active intermediate '" + issuer->record.name + "' is not valid at " +
-        FormatRfc3339(now) + " (valid until " + FormatRfc3339(issuer->cert.NotAfter()) +
+        FormatRfc3339(now) + " (valid until " + FormatRfc3339(ctx->issuer_not_after) +
         "); rotate it with `certkeeper ca rotate-intermediate --activate`");
   }
-  for (const auto& ca : cas) {
-    if (ca.cert.GetPublicKey().Equals(leaf.public_key)) {
-      return InvalidArgumentError("the request carries the public key of CA '" + ca.record.name +
-                                  "'");
+  const Bytes& spki = leaf.spki_der;
+  for (const auto& [ca_spki, name] : ctx->ca_spkis) {
+    if (ca_spki == spki) {
+      return InvalidArgumentError("the request carries the public key of CA '" + name + "'");
     }
   }
 
@@ -158,38 +255,68 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
     }
   }
   ASSIGN_OR_RETURN(t.serial, NewSerial());
-  t.not_before = now - kBackdate;
-  t.not_after = now + lifetime;
-  const bool capped = t.not_after > issuer->cert.NotAfter();
-  if (capped) t.not_after = issuer->cert.NotAfter();
+  // Whole seconds: what the certificate can say, and so what the record says.
+  t.not_before = FromUnixSeconds(ToUnixSeconds(now - kBackdate));
+  t.not_after = FromUnixSeconds(ToUnixSeconds(now + lifetime));
+  const bool capped = t.not_after > ctx->issuer_not_after;
+  if (capped) t.not_after = ctx->issuer_not_after;
   t.ekus = profile->ekus;
   t.sans = leaf.sans;
   const std::string& ca_name = issuer->record.name;
-  if (!settings_.crl_url.empty()) t.crl_url = ExpandCaUrl(settings_.crl_url, ca_name);
-  if (!settings_.ocsp_url.empty()) t.ocsp_url = ExpandCaUrl(settings_.ocsp_url, ca_name);
-  if (!settings_.ca_issuers_url.empty()) {
-    t.ca_issuers_url = ExpandCaUrl(settings_.ca_issuers_url, ca_name);
+  t.crl_url = ctx->crl_url.value_or("");
+  t.ocsp_url = ctx->ocsp_url.value_or("");
+  t.ca_issuers_url = ctx->ca_issuers_url.value_or("");
+  Bytes der;
+  if (ctx->signer) {
+    auto fast = ctx->signer->Sign(t, spki);
+    if (fast.ok()) {
+      der = std::move(*fast);
+    } else if (fast.status().code() != StatusCode::kUnimplemented) {
+      return fast.status();
+    }
   }
-  ASSIGN_OR_RETURN(pki::Certificate cert,
-                   SignCertificate(t, leaf.public_key, &issuer->cert, *issuer->key));
+  std::optional<pki::Certificate> slow;
+  if (der.empty()) {
+    ASSIGN_OR_RETURN(slow, SignCertificate(t, leaf.public_key, &issuer->cert, *issuer->key));
+    der = slow->ToDer();
+  }
+  std::optional<pki::Certificate> parsed = std::move(slow);
   // What a verifier would refuse, the CA refuses: the chain's name constraints.
-  RETURN_IF_ERROR(CheckNameConstraints(cert, {issuer->cert, root->cert}));
+  if (ctx->name_constrained) {
+    if (!parsed) {
+      ASSIGN_OR_RETURN(pki::Certificate cert, pki::Certificate::FromDer(der));
+      parsed = std::move(cert);
+    }
+    RETURN_IF_ERROR(CheckNameConstraints(*parsed, {issuer->cert, ctx->root}));
+  }
 
-  Issued out{cert,          {issuer->cert}, root->cert, leaf.key,     SerialToHex(t.serial),
-             profile->name, ca_name,        0,          std::nullopt, capped};
+  Issued out{der,
+             t.not_before,
+             t.not_after,
+             {issuer->cert},
+             ctx->root,
+             leaf.key,
+             SerialToHex(t.serial),
+             profile->name,
+             ca_name,
+             0,
+             std::nullopt,
+             capped,
+             std::move(parsed)};
   store::CertificateRecord rec;
   rec.name = !o.name.empty()             ? o.name
              : !leaf.common_name.empty() ? leaf.common_name
                                          : leaf.sans.front().value;
   rec.source = kSourceCa;
-  rec.issuer = cert.Issuer();
+  rec.issuer = ctx->issuer_subject;
   rec.serial_hex = out.serial_hex;
   for (const auto& san : leaf.sans) rec.sans.push_back(pki::FormatSan(san));
-  rec.not_before = cert.NotBefore();
-  rec.not_after = cert.NotAfter();
-  rec.cert_pem = cert.ToPem();
-  rec.chain_pem = issuer->cert.ToPem();
-  rec.fingerprint_sha256 = cert.Sha256Fingerprint();
+  rec.not_before = t.not_before;
+  rec.not_after = t.not_after;
+  rec.cert_pem = out.CertificatePem();
+  rec.chain_pem = ctx->chain_pem;
+  const Bytes fingerprint = pki::Sha256(der);
+  rec.fingerprint_sha256 = HexEncode(fingerprint.data(), fingerprint.size(), true);
   rec.created_at = now;
   nlohmann::json details = {
       {"source", kSourceCa},

@@ -41,7 +41,7 @@ Status Authority::DeleteRootKey(TimePoint now) {
   const int64_t key_id = *root->record.key_id;
   store::CaRecord rec = root->record;
   rec.key_id = std::nullopt;
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+  RETURN_IF_ERROR(ChangeCaRows([&](store::Store& tx) -> Status {
     // The last thing the root signs before going offline: a CRL that lasts until the key is
     // brought back (root_crl_lifetime).
     RETURN_IF_ERROR(WriteCrl(tx, *root, now));
@@ -91,7 +91,7 @@ Result<store::CaRecord> Authority::PrepareIntermediate(
   inter.record.status = kCaPending;
   inter.record.not_after = inter.cert.NotAfter();
   inter.record.created_at = now;
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+  RETURN_IF_ERROR(ChangeCaRows([&](store::Store& tx) -> Status {
     ASSIGN_OR_RETURN(inter.record.key_id,
                      PutCaKey(tx, CaKeyLabel(inter.record.name), *inter.key, now));
     ASSIGN_OR_RETURN(inter.record.id, tx.PutCa(inter.record));
@@ -129,7 +129,7 @@ Result<store::CaRecord> Authority::ActivateIntermediate(TimePoint now) {
     previous = active->record;
     previous->status = kCaRetired;
   }
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+  RETURN_IF_ERROR(ChangeCaRows([&](store::Store& tx) -> Status {
     if (previous) RETURN_IF_ERROR(tx.PutCa(*previous).status());
     RETURN_IF_ERROR(tx.PutCa(next).status());
     return tx

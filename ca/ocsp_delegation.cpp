@@ -90,7 +90,7 @@ Result<Authority::DelegatedResponder> Authority::EnsureOcspResponder(
   rec.not_after = cert.NotAfter();
   rec.created_at = now;
   std::optional<store::CaRecord> adopted;
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+  RETURN_IF_ERROR(ChangeCaRows([&](store::Store& tx) -> Status {
     // Transactions serialise writers: another thread (an OCSP request, the maintenance pass)
     // may have issued one since `cas` was loaded. Then that one is used.
     adopted.reset();

@@ -94,7 +94,7 @@ Result<CrlRefresh> Authority::RefreshCrlIfDue(TimePoint now) {
       if (last <= now) {
         store::CaRecord rec = ca.record;
         rec.status = kCaDecommissioned;
-        RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+        RETURN_IF_ERROR(ChangeCaRows([&](store::Store& tx) -> Status {
           RETURN_IF_ERROR(tx.PutCa(rec).status());
           // Its delegated OCSP responders go with it.
           for (const auto& r : cas) {

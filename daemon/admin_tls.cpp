@@ -58,11 +58,11 @@ Status AdminTls::IssueServerCertificate() {
     return issued.status().WithContext(
         "admin API certificate (needs a CA profile named 'server' allowing these names)");
   }
-  std::vector<pki::Certificate> chain = {issued->certificate};
+  std::vector<pki::Certificate> chain = {issued->certificate()};
   chain.insert(chain.end(), issued->chain.begin(), issued->chain.end());
   RETURN_IF_ERROR(settings_->credentials->Set(std::move(chain), std::move(*issued->key)));
-  const TimePoint not_before = issued->certificate.NotBefore();
-  const TimePoint not_after = issued->certificate.NotAfter();
+  const TimePoint not_before = issued->certificate().NotBefore();
+  const TimePoint not_after = issued->certificate().NotAfter();
   renew_at_ = not_before + (not_after - not_before) * 2 / 3;
   log::Info("admin API certificate in service", {{"cert", "certkeeper-admin-api"},
                                                  {"serial", issued->serial_hex},

@@ -82,8 +82,8 @@ namespace {
 web::IssuedBundle ToBundle(const ca::Issued& issued) {
   web::IssuedBundle b;
   b.serial_hex = issued.serial_hex;
-  b.not_after = issued.certificate.NotAfter();
-  b.cert_pem = issued.certificate.ToPem();
+  b.not_after = issued.not_after;
+  b.cert_pem = issued.CertificatePem();
   b.chain_pem = pki::ChainToPem(issued.chain);
   if (issued.key) b.key_pem = issued.key->ToPem();
   return b;

@@ -204,7 +204,7 @@ Result<ca::IssueOptions> IssueOptionsFrom(const CaFlags& f) {
 void PrintIssued(const ca::Issued& issued, const std::string& where) {
   std::fprintf(stderr, "issued serial %s (profile %s, by %s), valid until %s%s\n%s",
                issued.serial_hex.c_str(), issued.profile.c_str(), issued.ca_name.c_str(),
-               FormatRfc3339(issued.certificate.NotAfter()).c_str(),
+               FormatRfc3339(issued.not_after).c_str(),
                issued.lifetime_capped ? " (capped at the intermediate's expiry)" : "",
                where.c_str());
 }
@@ -235,7 +235,7 @@ int RunIssue(const CommandEnv& env, const CaFlags& f) {
   auto issued = s.authority->IssueWithKey(req, clock.Now());
   if (!issued.ok()) return Fail(issued.status());
   // The key is written first: if a later write fails, the key is not lost with it.
-  const std::string cert = issued->certificate.ToPem();
+  const std::string cert = issued->CertificatePem();
   const std::string chain = pki::ChainToPem(issued->chain);
   Status st = EnsureDirectory(f.out, 0700);
   if (st.ok()) st = WriteFileAtomic(f.out + "/privkey.pem", issued->key->ToPem(), 0600);
@@ -269,7 +269,7 @@ int RunSign(const CommandEnv& env, const CaFlags& f) {
   auto issued = s.authority->SignCsr(object->csrs.front(), *options, clock.Now());
   if (!issued.ok()) return Fail(issued.status());
   // The certificate followed by its issuing intermediate: what a TLS server serves.
-  const std::string pem = issued->certificate.ToPem() + pki::ChainToPem(issued->chain);
+  const std::string pem = issued->CertificatePem() + pki::ChainToPem(issued->chain);
   if (f.out.empty()) {
     std::fputs(pem.c_str(), stdout);
     PrintIssued(*issued, "");

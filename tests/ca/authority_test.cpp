@@ -107,7 +107,7 @@ TEST_F(AuthorityTest, KeyTypesAndLifetimesFromOptions) {
   EXPECT_EQ(cas[1].info.signature_algorithm, "ED25519");
   EXPECT_EQ(cas[1].info.not_after, now_ + hours(24 * 30));
   Issued leaf = IssueServer("a.svc.internal");
-  EXPECT_EQ(leaf.certificate.Inspect().signature_algorithm, "sha256WithRSAEncryption");
+  EXPECT_EQ(leaf.certificate().Inspect().signature_algorithm, "sha256WithRSAEncryption");
 }
 
 TEST_F(AuthorityTest, IssueWithServerSideKey) {
@@ -118,15 +118,15 @@ TEST_F(AuthorityTest, IssueWithServerSideKey) {
   req.sans.ip_addresses = {"10.1.2.3"};
   ASSERT_OK_AND_ASSIGN(Issued issued, authority_->IssueWithKey(req, now_));
   ASSERT_TRUE(issued.key.has_value());
-  EXPECT_TRUE(pki::KeyMatches(issued.certificate, *issued.key));
-  const pki::CertificateInfo info = issued.certificate.Inspect();
+  EXPECT_TRUE(pki::KeyMatches(issued.certificate(), *issued.key));
+  const pki::CertificateInfo info = issued.certificate().Inspect();
   EXPECT_EQ(info.common_name, "api.svc.internal");
   EXPECT_EQ(info.extended_key_usages, std::vector<std::string>{"serverAuth"});
   EXPECT_EQ(info.key_usages, std::vector<std::string>{"digitalSignature"});
   EXPECT_FALSE(info.is_ca);
-  EXPECT_TRUE(IsCritical(issued.certificate, NID_basic_constraints));
-  EXPECT_TRUE(IsCritical(issued.certificate, NID_key_usage));
-  EXPECT_FALSE(IsCritical(issued.certificate, NID_subject_alt_name));  // the subject has a CN
+  EXPECT_TRUE(IsCritical(issued.certificate(), NID_basic_constraints));
+  EXPECT_TRUE(IsCritical(issued.certificate(), NID_key_usage));
+  EXPECT_FALSE(IsCritical(issued.certificate(), NID_subject_alt_name));  // the subject has a CN
   EXPECT_EQ(info.not_before, now_ - std::chrono::minutes(1));
   EXPECT_EQ(info.not_after, now_ + hours(24));
   EXPECT_EQ(info.serial_hex, issued.serial_hex);
@@ -142,11 +142,12 @@ TEST_F(AuthorityTest, IssueWithServerSideKey) {
   pki::VerifyOptions vo;
   vo.at = now_;
   vo.hostname = "10.1.2.3";
-  pki::VerifyResult vr = pki::VerifyChain({issued.certificate, issued.chain[0]}, {issued.root}, vo);
+  pki::VerifyResult vr =
+      pki::VerifyChain({issued.certificate(), issued.chain[0]}, {issued.root}, vo);
   EXPECT_TRUE(vr.ok) << vr.message;
   vo.purpose = "clientAuth";
   vo.hostname.clear();
-  EXPECT_EQ(pki::VerifyChain({issued.certificate, issued.chain[0]}, {issued.root}, vo).reason,
+  EXPECT_EQ(pki::VerifyChain({issued.certificate(), issued.chain[0]}, {issued.root}, vo).reason,
             pki::VerifyReason::kInvalidPurpose);
 
   // One record, one event, no key kept.
@@ -182,15 +183,15 @@ TEST_F(AuthorityTest, ProfilesGrantTheirEkus) {
   req.options.profile = "client";
   req.sans.uris = {"spiffe://example.org/ns/prod/sa/web"};
   ASSERT_OK_AND_ASSIGN(Issued client, authority_->IssueWithKey(req, now_));
-  EXPECT_EQ(client.certificate.Inspect().extended_key_usages,
+  EXPECT_EQ(client.certificate().Inspect().extended_key_usages,
             std::vector<std::string>{"clientAuth"});
   // No DNS name: no CN, so the SAN extension is critical (RFC 5280 §4.2.1.6).
-  EXPECT_EQ(client.certificate.CommonName(), "");
-  EXPECT_TRUE(IsCritical(client.certificate, NID_subject_alt_name));
+  EXPECT_EQ(client.certificate().CommonName(), "");
+  EXPECT_TRUE(IsCritical(client.certificate(), NID_subject_alt_name));
   req.options.profile = "peer";
   req.sans.dns_names = {"peer.svc.internal"};
   ASSERT_OK_AND_ASSIGN(Issued peer, authority_->IssueWithKey(req, now_));
-  EXPECT_EQ(peer.certificate.Inspect().extended_key_usages,
+  EXPECT_EQ(peer.certificate().Inspect().extended_key_usages,
             (std::vector<std::string>{"serverAuth", "clientAuth"}));
 }
 
@@ -207,9 +208,9 @@ TEST_F(AuthorityTest, SignCsrTakesOnlyTheKeyAndNames) {
   o.name = "web";
   ASSERT_OK_AND_ASSIGN(Issued issued, authority_->SignCsr(csr, o, now_));
   EXPECT_FALSE(issued.key.has_value());
-  EXPECT_TRUE(pki::KeyMatches(issued.certificate, key));
-  EXPECT_EQ(issued.certificate.Subject(), "CN=web.svc.internal");
-  EXPECT_EQ(issued.certificate.NotAfter(), now_ + hours(72));
+  EXPECT_TRUE(pki::KeyMatches(issued.certificate(), key));
+  EXPECT_EQ(issued.certificate().Subject(), "CN=web.svc.internal");
+  EXPECT_EQ(issued.certificate().NotAfter(), now_ + hours(72));
   EXPECT_EQ(store_->GetCertificate(issued.record_id)->name, "web");
 
   // A CN that is not among the SANs becomes one (and meets the policy like the others).
@@ -217,7 +218,7 @@ TEST_F(AuthorityTest, SignCsrTakesOnlyTheKeyAndNames) {
   cr.dns_names = {"web.svc.internal"};
   ASSERT_OK_AND_ASSIGN(csr, pki::BuildCsr(cr, key));
   ASSERT_OK_AND_ASSIGN(issued, authority_->SignCsr(csr, o, now_));
-  EXPECT_EQ(issued.certificate.Inspect().DnsNames(),
+  EXPECT_EQ(issued.certificate().Inspect().DnsNames(),
             (std::vector<std::string>{"web.svc.internal", "extra.svc.internal"}));
 }
 
@@ -370,7 +371,7 @@ TEST_F(AuthorityTest, LifetimeCappedAtTheIntermediatesExpiry) {
   InitCa(o);
   Issued issued = IssueServer("a.svc.internal");
   EXPECT_TRUE(issued.lifetime_capped);
-  EXPECT_EQ(issued.certificate.NotAfter(), issued.chain[0].NotAfter());
+  EXPECT_EQ(issued.certificate().NotAfter(), issued.chain[0].NotAfter());
   // After the intermediate expired, nothing is issued.
   KeyIssueRequest req;
   req.sans.dns_names = {"late.svc.internal"};

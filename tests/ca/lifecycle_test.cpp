@@ -89,7 +89,7 @@ TEST_F(LifecycleTest, RevokeRecordsAndResignsTheCrl) {
   EXPECT_EQ(r.serial_hex, a.serial_hex);
   EXPECT_EQ(r.revoked_at, at);
   EXPECT_EQ(r.reason, 1);
-  EXPECT_EQ(r.not_after, a.certificate.NotAfter());
+  EXPECT_EQ(r.not_after, a.certificate().NotAfter());
   EXPECT_EQ(store_->GetCertificate(a.record_id)->status, "revoked");
   EXPECT_EQ(store_->GetCertificate(b.record_id)->status, "active");
   ASSERT_OK_AND_ASSIGN(store::CrlRecord crl, authority_->CurrentCrl());
@@ -100,8 +100,8 @@ TEST_F(LifecycleTest, RevokeRecordsAndResignsTheCrl) {
   q.kind = "revoked";
   EXPECT_EQ(store_->ListEvents(q)->size(), 1u);
 
-  EXPECT_EQ(OcspStatus(a.certificate, a.chain[0], at), V_OCSP_CERTSTATUS_REVOKED);
-  EXPECT_EQ(OcspStatus(b.certificate, b.chain[0], at), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(OcspStatus(a.certificate(), a.chain[0], at), V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(OcspStatus(b.certificate(), b.chain[0], at), V_OCSP_CERTSTATUS_GOOD);
 
   auto twice = authority_->Revoke(a.serial_hex, RevocationReason::kSuperseded, at);
   EXPECT_EQ(twice.status().code(), StatusCode::kAlreadyExists);
@@ -184,13 +184,13 @@ TEST_F(LifecycleTest, RotationWithOverlap) {
   EXPECT_EQ(authority_->ActivateIntermediate(t2).status().code(), StatusCode::kFailedPrecondition);
 
   // The retired CA still answers for its leaves: OCSP and CRL (revocation re-signs its CRL).
-  EXPECT_EQ(OcspStatus(old_leaf.certificate, old_leaf.chain[0], t2), V_OCSP_CERTSTATUS_GOOD);
-  EXPECT_EQ(OcspStatus(new_leaf.certificate, new_leaf.chain[0], t2), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(OcspStatus(old_leaf.certificate(), old_leaf.chain[0], t2), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(OcspStatus(new_leaf.certificate(), new_leaf.chain[0], t2), V_OCSP_CERTSTATUS_GOOD);
   ASSERT_OK(authority_->Revoke(old_leaf.serial_hex, RevocationReason::kSuperseded, t2));
   ASSERT_OK_AND_ASSIGN(store::CrlRecord old_crl, authority_->CurrentCrl(old_ca));
   EXPECT_EQ(CrlSerials(old_crl.crl_pem), std::vector<std::string>{old_leaf.serial_hex});
   EXPECT_TRUE(CrlSerials(authority_->CurrentCrl()->crl_pem).empty());
-  EXPECT_EQ(OcspStatus(old_leaf.certificate, old_leaf.chain[0], t2), V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(OcspStatus(old_leaf.certificate(), old_leaf.chain[0], t2), V_OCSP_CERTSTATUS_REVOKED);
 
   // Its CRL keeps being refreshed while its last leaf ("mid", issued at t1) is valid...
   ASSERT_OK_AND_ASSIGN(CrlRefresh r1, authority_->RefreshCrlIfDue(now_ + hours(20)));
@@ -201,7 +201,7 @@ TEST_F(LifecycleTest, RotationWithOverlap) {
   EXPECT_EQ(r2.decommissioned, std::vector<std::string>{old_ca});
   ASSERT_OK_AND_ASSIGN(chain, authority_->ChainBundle());
   EXPECT_EQ(chain.size(), 2u);
-  EXPECT_EQ(OcspStatus(old_leaf.certificate, old_leaf.chain[0], t1 + hours(25)),
+  EXPECT_EQ(OcspStatus(old_leaf.certificate(), old_leaf.chain[0], t1 + hours(25)),
             -static_cast<int>(OcspResponseStatus::kUnauthorized));
 }
 
@@ -226,7 +226,7 @@ TEST_F(LifecycleTest, OfflineRoot) {
   EXPECT_EQ(authority_->DeleteRootKey(t1).code(), StatusCode::kFailedPrecondition);
   // Issuing goes on (the intermediate is online); OCSP about intermediates needs the root.
   Issued leaf = IssueServer("a.svc.internal", "server", t1);
-  EXPECT_EQ(OcspStatus(leaf.certificate, leaf.chain[0], t1), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(OcspStatus(leaf.certificate(), leaf.chain[0], t1), V_OCSP_CERTSTATUS_GOOD);
   EXPECT_EQ(OcspStatus(leaf.chain[0], root, t1),
             -static_cast<int>(OcspResponseStatus::kUnauthorized));
 
@@ -269,7 +269,7 @@ TEST_F(LifecycleTest, ImportExistingRootAndIntermediate) {
   Issued leaf = IssueServer("a.svc.internal");
   pki::VerifyOptions vo;
   vo.at = now_;
-  EXPECT_TRUE(pki::VerifyChain({leaf.certificate, inter.cert()}, {root.cert()}, vo).ok);
+  EXPECT_TRUE(pki::VerifyChain({leaf.certificate(), inter.cert()}, {root.cert()}, vo).ok);
 }
 
 TEST_F(LifecycleTest, ImportRootWithKeyMakesTheIntermediate) {

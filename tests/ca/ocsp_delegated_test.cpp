@@ -183,7 +183,7 @@ TEST_F(OcspDelegatedTest, GoodAndRevokedAnswersAreSignedByTheResponder) {
   // No RefreshCrlIfDue: the first OCSP request issues the responder.
   EXPECT_TRUE(Rows(kRoleOcspResponder).empty());
   const pki::Certificate& inter = good.chain[0];
-  Answered a = Ask({&good.certificate, &bad.certificate}, inter, now_);
+  Answered a = Ask({&good.certificate(), &bad.certificate()}, inter, now_);
   ASSERT_TRUE(a.basic);
   std::vector<store::CaRecord> responders = Rows(kRoleOcspResponder);
   ASSERT_EQ(responders.size(), 1u);
@@ -219,8 +219,8 @@ TEST_F(OcspDelegatedTest, GoodAndRevokedAnswersAreSignedByTheResponder) {
   ASSERT_OK_AND_ASSIGN(std::vector<pki::Certificate> other, authority_->ChainBundle());
   EXPECT_NE(VerifyWith(a.basic.get(), other.back(), now_), 1);
 
-  EXPECT_EQ(StatusOf(a.basic.get(), good.certificate, inter), V_OCSP_CERTSTATUS_GOOD);
-  EXPECT_EQ(StatusOf(a.basic.get(), bad.certificate, inter), V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(StatusOf(a.basic.get(), good.certificate(), inter), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(StatusOf(a.basic.get(), bad.certificate(), inter), V_OCSP_CERTSTATUS_REVOKED);
 }
 
 TEST_F(OcspDelegatedTest, RenewedAfterTwoThirdsOfItsLifetime) {
@@ -240,7 +240,7 @@ TEST_F(OcspDelegatedTest, RenewedAfterTwoThirdsOfItsLifetime) {
   ASSERT_TRUE(r1.next_due.has_value());
   EXPECT_LE(*r1.next_due, two_thirds);
   Issued leaf = IssueServer("a.svc.internal", "server", before);
-  Answered a = Ask({&leaf.certificate}, inter_cert, before);
+  Answered a = Ask({&leaf.certificate()}, inter_cert, before);
   ASSERT_TRUE(a.signer);
   EXPECT_EQ(X509_cmp(a.signer.get(), CertOf(*store_->GetCaByName(first)).get()), 0);
 
@@ -253,23 +253,23 @@ TEST_F(OcspDelegatedTest, RenewedAfterTwoThirdsOfItsLifetime) {
   EXPECT_EQ(second_row.status, kCaActive);
   EXPECT_EQ(CertOf(second_row).NotAfter(), after + kWeek);
   Issued leaf2 = IssueServer("b.svc.internal", "server", after);
-  Answered b = Ask({&leaf2.certificate}, inter_cert, after);
+  Answered b = Ask({&leaf2.certificate()}, inter_cert, after);
   ASSERT_TRUE(b.signer);
   EXPECT_EQ(X509_cmp(b.signer.get(), CertOf(second_row).get()), 0);
   EXPECT_EQ(VerifyWith(b.basic.get(), leaf2.root, after), 1);
-  EXPECT_EQ(StatusOf(b.basic.get(), leaf2.certificate, inter_cert), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(StatusOf(b.basic.get(), leaf2.certificate(), inter_cert), V_OCSP_CERTSTATUS_GOOD);
 
   // Without a maintenance pass, answering renews it lazily.
   const TimePoint later = after + kWeek * 2 / 3 + hours(1);
   Issued leaf3 = IssueServer("c.svc.internal", "server", later);
-  Answered c = Ask({&leaf3.certificate}, inter_cert, later);
+  Answered c = Ask({&leaf3.certificate()}, inter_cert, later);
   ASSERT_TRUE(c.signer);
   ASSERT_OK_AND_ASSIGN(store::CaRecord third_row, store_->GetCaByName("ocsp-" + inter.name + "-3"));
   EXPECT_EQ(X509_cmp(c.signer.get(), CertOf(third_row).get()), 0);
   EXPECT_EQ(store_->GetCaByName(second)->status, kCaRetired);
   EXPECT_EQ(VerifyWith(c.basic.get(), leaf3.root, later), 1);
   // A second answer reuses it.
-  Answered d = Ask({&leaf3.certificate}, inter_cert, later + minutes(5));
+  Answered d = Ask({&leaf3.certificate()}, inter_cert, later + minutes(5));
   ASSERT_TRUE(d.signer);
   EXPECT_EQ(X509_cmp(d.signer.get(), c.signer.get()), 0);
   EXPECT_EQ(Rows(kRoleOcspResponder).size(), 3u);
@@ -302,7 +302,7 @@ TEST_F(OcspDelegatedTest, ResponderRowsAreNeverIssuers) {
   // A request naming the responder as a CA is not answered.
   OcspRequestPtr req(OCSP_REQUEST_new());
   OCSP_request_add0_id(req.get(),
-                       OCSP_cert_to_id(EVP_sha1(), leaf.certificate.get(), responder.get()));
+                       OCSP_cert_to_id(EVP_sha1(), leaf.certificate().get(), responder.get()));
   unsigned char* der = nullptr;
   int len = i2d_OCSP_REQUEST(req.get(), &der);
   pki::OpenSslBytesPtr owner(der);
@@ -328,8 +328,8 @@ TEST_F(OcspDelegatedTest, RotationGivesEachServingIntermediateItsOwnResponder) {
                        store_->GetCaByName("ocsp-" + old_inter.name + "-1"));
   ASSERT_OK_AND_ASSIGN(store::CaRecord new_resp,
                        store_->GetCaByName("ocsp-" + new_inter.name + "-1"));
-  Answered a = Ask({&old_leaf.certificate}, old_leaf.chain[0], now_);
-  Answered b = Ask({&new_leaf.certificate}, new_leaf.chain[0], now_);
+  Answered a = Ask({&old_leaf.certificate()}, old_leaf.chain[0], now_);
+  Answered b = Ask({&new_leaf.certificate()}, new_leaf.chain[0], now_);
   ASSERT_TRUE(a.signer && b.signer);
   EXPECT_EQ(X509_cmp(a.signer.get(), CertOf(old_resp).get()), 0);
   EXPECT_EQ(X509_cmp(b.signer.get(), CertOf(new_resp).get()), 0);
@@ -338,7 +338,7 @@ TEST_F(OcspDelegatedTest, RotationGivesEachServingIntermediateItsOwnResponder) {
 
   // Once the retired intermediate's last leaf has expired, it is decommissioned and its
   // responder retired with it.
-  const TimePoint t = old_leaf.certificate.NotAfter() + hours(1);
+  const TimePoint t = old_leaf.certificate().NotAfter() + hours(1);
   ASSERT_OK_AND_ASSIGN(CrlRefresh r, authority_->RefreshCrlIfDue(t));
   EXPECT_EQ(r.decommissioned, std::vector<std::string>{old_inter.name});
   EXPECT_EQ(store_->GetCaByName(old_resp.name)->status, kCaRetired);
@@ -351,12 +351,12 @@ TEST_F(OcspDelegatedTest, DisabledTheIntermediateSignsAsBefore) {
   Issued leaf = IssueServer("a.svc.internal");
   ASSERT_OK_AND_ASSIGN(CrlRefresh r, authority_->RefreshCrlIfDue(now_));
   EXPECT_TRUE(r.ocsp_responders.empty());
-  Answered a = Ask({&leaf.certificate}, leaf.chain[0], now_);
+  Answered a = Ask({&leaf.certificate()}, leaf.chain[0], now_);
   ASSERT_TRUE(a.signer);
   EXPECT_EQ(X509_cmp(a.signer.get(), leaf.chain[0].get()), 0);
   EXPECT_EQ(sk_X509_num(OCSP_resp_get0_certs(a.basic.get())), 1);
   EXPECT_EQ(VerifyWith(a.basic.get(), leaf.root, now_), 1);
-  EXPECT_EQ(StatusOf(a.basic.get(), leaf.certificate, leaf.chain[0]), V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(StatusOf(a.basic.get(), leaf.certificate(), leaf.chain[0]), V_OCSP_CERTSTATUS_GOOD);
   EXPECT_TRUE(Rows(kRoleOcspResponder).empty());
 }
 

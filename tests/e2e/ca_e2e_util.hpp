@@ -70,10 +70,10 @@ class CaE2eFixture : public ::testing::Test {
   // <name>.crt, <name>.key (0600) and <name>.full.pem (certificate + intermediate).
   Files Write(const std::string& name, const Issued& issued) {
     Files f;
-    f.cert = dir_.WriteFile(name + ".crt", issued.certificate.ToPem());
+    f.cert = dir_.WriteFile(name + ".crt", issued.CertificatePem());
     f.key = dir_.WriteFile(name + ".key", issued.key ? issued.key->ToPem() : "", 0600);
     f.fullchain = dir_.WriteFile(name + ".full.pem",
-                                 issued.certificate.ToPem() + pki::ChainToPem(issued.chain));
+                                 issued.CertificatePem() + pki::ChainToPem(issued.chain));
     return f;
   }
 
