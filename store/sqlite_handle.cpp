@@ -1,5 +1,8 @@
 #include "store/sqlite_handle.hpp"
 
+#include <mutex>
+#include <unordered_map>
+
 namespace ck::store::sqlite {
 
 Status ErrorFromCode(sqlite3* db, int rc, std::string_view what) {
@@ -51,9 +54,73 @@ Status Exec(sqlite3* db, const char* sql, std::string_view what) {
   return OkStatus();
 }
 
+// Prepared statements, kept per connection and reused by SQL text: compiling the SQL cost
+// about as much as running it for the store's one-row inserts and lookups (bench/ca_bench).
+// A statement is in the cache only while nobody holds it, always reset and with its bindings
+// cleared (no key material stays bound), so it holds no read transaction open.
+namespace {
+
+constexpr size_t kMaxCachedPerConnection = 256;
+
+struct StatementCache {
+  std::mutex mu;
+  std::unordered_map<sqlite3*, std::unordered_multimap<std::string, sqlite3_stmt*>> by_db;
+};
+
+StatementCache& Cache() {
+  static StatementCache* cache = new StatementCache();  // outlives every connection
+  return *cache;
+}
+
+sqlite3_stmt* TakeCached(sqlite3* db, std::string_view sql) {
+  StatementCache& c = Cache();
+  std::lock_guard lock(c.mu);
+  auto db_it = c.by_db.find(db);
+  if (db_it == c.by_db.end()) return nullptr;
+  auto it = db_it->second.find(std::string(sql));
+  if (it == db_it->second.end()) return nullptr;
+  sqlite3_stmt* s = it->second;
+  db_it->second.erase(it);
+  return s;
+}
+
+}  // namespace
+
+void StmtFinalize::operator()(sqlite3_stmt* s) const {
+  if (s == nullptr) return;
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  sqlite3* db = sqlite3_db_handle(s);
+  const char* sql = sqlite3_sql(s);
+  StatementCache& c = Cache();
+  {
+    std::lock_guard lock(c.mu);
+    auto& mine = c.by_db[db];
+    if (sql != nullptr && mine.size() < kMaxCachedPerConnection) {
+      mine.emplace(sql, s);
+      return;
+    }
+  }
+  sqlite3_finalize(s);
+}
+
+void DbClose::operator()(sqlite3* db) const {
+  StatementCache& c = Cache();
+  {
+    std::lock_guard lock(c.mu);
+    if (auto it = c.by_db.find(db); it != c.by_db.end()) {
+      for (auto& [sql, s] : it->second) sqlite3_finalize(s);
+      c.by_db.erase(it);
+    }
+  }
+  sqlite3_close_v2(db);
+}
+
 Result<Stmt> Stmt::Prepare(sqlite3* db, std::string_view sql) {
+  if (sqlite3_stmt* cached = TakeCached(db, sql)) return Stmt(db, cached);
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(s);
     return ErrorFromCode(db, rc, "prepare `" + std::string(sql.substr(0, 60)) + "`");

@@ -19,13 +19,15 @@
 
 namespace ck::store::sqlite {
 
+// Finalizes the connection's cached statements (see Stmt::Prepare), then closes it.
 struct DbClose {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  void operator()(sqlite3* db) const;
 };
 using DbPtr = std::unique_ptr<sqlite3, DbClose>;
 
+// Resets the statement and returns it to its connection's cache (see Stmt::Prepare).
 struct StmtFinalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  void operator()(sqlite3_stmt* s) const;
 };
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
