@@ -3,13 +3,18 @@
 // as the daemon runs it) in a fresh directory; N issuances on one thread, each one committed
 // (durable) before the next starts.
 //
-//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|both] [--threads 1]
+//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|both] [--threads 1] [--one-core]
+//
+// --one-core pins the process (every thread) to one CPU: issue 3's "one core". With several
+// threads the commits' fsync waits overlap with other issuances' work (group commit), which is
+// how the daemon serves concurrent requests; labels get "_1core".
 //
 // sign:  Authority::SignCsr on pre-built P-256 CSRs (what cfssl's sign does; CSR building is
 //        untimed)
 // issue: Authority::IssueWithKey (server-side P-256 key generation included)
 // Prints one line per mode: "RESULT ca_inproc_<mode> n=.. wall_s=.. per_s=.. p50_ms=.. p99_ms=..
 // cpu_ms_per_cert=..", which bench/run.sh collects.
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -49,6 +54,7 @@ struct Options {
   int n = 2000;
   std::string mode = "both";
   int threads = 1;
+  bool one_core = false;
 };
 
 Options Parse(int argc, char** argv) {
@@ -67,8 +73,10 @@ Options Parse(int argc, char** argv) {
       o.mode = next();
     } else if (a == "--threads") {
       o.threads = std::atoi(next().c_str());
+    } else if (a == "--one-core") {
+      o.one_core = true;
     } else {
-      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|both] [--threads T]");
+      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|both] [--threads T] [--one-core]");
     }
   }
   if (o.dir.empty() || o.n < 1 || o.n > 1000000 || o.threads < 1 || o.threads > 64) {
@@ -101,8 +109,11 @@ std::vector<double> RunTimed(int n, int threads, Fn one, double* wall_s, double*
   return lat;
 }
 
+bool g_one_core = false;
+
 void Report(std::string label, int n, int threads, const std::vector<double>& lat, double wall,
             double cpu) {
+  if (g_one_core) label += "_1core";
   if (threads > 1) label += "_t" + std::to_string(threads);
   std::printf(
       "RESULT %s n=%d threads=%d wall_s=%.3f per_s=%.1f p50_ms=%.3f p99_ms=%.3f "
@@ -117,6 +128,20 @@ void Report(std::string label, int n, int threads, const std::vector<double>& la
 int main(int argc, char** argv) {
   using namespace ck;
   Options o = Parse(argc, argv);
+  if (o.one_core) {
+    // The first CPU this process may use; threads started later inherit the mask.
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) Die("sched_getaffinity failed");
+    int cpu = 0;
+    while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed)) ++cpu;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) Die("sched_setaffinity failed");
+    g_one_core = true;
+    std::printf("pinned to CPU %d\n", cpu);
+  }
   auto master = store::MasterKey::Generate();
   if (!master.ok()) Die(master.status().ToString());
   const std::string db = o.dir + "/certkeeper.db";

@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
     req.sans.dns_names = {"template-" + std::to_string(i) + ".bench.internal"};
     auto issued = OrDie(authority.IssueWithKey(req, now), "issue template");
     templates.push_back(
-        {issued.certificate.ToPem(), pki::ChainToPem(issued.chain), req.sans.dns_names});
+        {issued.CertificatePem(), pki::ChainToPem(issued.chain), req.sans.dns_names});
   }
   ca::KeyIssueRequest server_req;
   server_req.sans.dns_names = {"localhost"};
@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
   auto token =
       OrDie(backend.CreateToken("bench", web::Role::kViewer, std::chrono::hours(1)), "token");
   auto credentials = std::make_shared<web::ServerCredentials>();
-  std::vector<pki::Certificate> chain = {server_cert.certificate};
+  std::vector<pki::Certificate> chain = {server_cert.certificate()};
   for (const auto& c : server_cert.chain) chain.push_back(c);
   if (Status s = credentials->Set(chain, *server_cert.key); !s.ok()) Die("tls: " + s.ToString());
   web::AdminServerOptions server_options;

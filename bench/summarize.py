@@ -76,6 +76,10 @@ def main():
                  fmt(1000 / speed, 3) if speed == speed and speed > 0 else "-", "100%"]]
         rows_def = [("ca_inproc_sign", "certkeeper in-process SignCsr (build+sign+persist), 1 thread"),
                     ("ca_inproc_issue", "certkeeper in-process IssueWithKey (+ keygen), 1 thread")]
+        rows_def += [("ca_inproc_sign_1core_t32",
+                      "certkeeper in-process SignCsr, one core, 32 threads (group commit)"),
+                     ("ca_inproc_issue_1core_t32",
+                      "certkeeper in-process IssueWithKey, one core, 32 threads (group commit)")]
         rows_def += [(k, f"certkeeper in-process SignCsr, {k.rsplit('_t', 1)[1]} threads")
                      for k in sorted(r) if k.startswith("ca_inproc_sign_t")]
         for label, what in rows_def:
@@ -89,10 +93,13 @@ def main():
         if cpu == cpu and cpu > 0:
             print(f"\nCPU-bound ceiling of the in-process path: 1000 / {cpu:.3f} ms = {1000 / cpu:,.0f} certs/s "
                   f"per core; the rest of the wall time is waiting for the store's commit (fsync).")
-        s = num(g("ca_inproc_sign"), "per_s")
-        if s == s and speed == speed:
-            targets.append(target("in-process issue >= 60% of raw sign rate", s >= 0.6 * speed,
-                                  f"{s:,.0f}/s = {100 * s / speed:.1f}% of {speed:,.0f}/s"))
+        for label, what in [("ca_inproc_sign_1core_t32", "SignCsr (CSR signature verified)"),
+                            ("ca_inproc_issue_1core_t32", "IssueWithKey (key generated)")]:
+            s = num(g(label), "per_s")
+            if s == s and speed == speed:
+                targets.append(target(f"in-process issue >= 60% of raw sign rate, one core: {what}",
+                                      s >= 0.6 * speed,
+                                      f"{s:,.0f}/s = {100 * s / speed:.1f}% of {speed:,.0f}/s"))
 
     # --- admin API vs cfssl ---
     # certkeeper's main figures are over mTLS (admin client certificate from its internal CA);
