@@ -3,14 +3,16 @@
 // as the daemon runs it) in a fresh directory; N issuances on one thread, each one committed
 // (durable) before the next starts.
 //
-//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|both] [--threads 1] [--one-core]
+//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|key|both|all] [--threads 1] [--one-core]
 //
 // --one-core pins the process (every thread) to one CPU: issue 3's "one core". With several
 // threads the commits' fsync waits overlap with other issuances' work (group commit), which is
 // how the daemon serves concurrent requests; labels get "_1core".
 //
-// sign:  Authority::SignCsr on pre-built P-256 CSRs (what cfssl's sign does; CSR building is
-//        untimed)
+// key:   Authority::IssueForPublicKey on pre-generated P-256 public keys: exactly issue 3's
+//        "build + sign + persist" (no proof of possession to verify, no key to generate)
+// sign:  Authority::SignCsr on pre-built P-256 CSRs (what cfssl's sign does: the CSR's
+//        signature is verified; CSR building is untimed)
 // issue: Authority::IssueWithKey (server-side P-256 key generation included)
 // Prints one line per mode: "RESULT ca_inproc_<mode> n=.. wall_s=.. per_s=.. p50_ms=.. p99_ms=..
 // cpu_ms_per_cert=..", which bench/run.sh collects.
@@ -76,7 +78,8 @@ Options Parse(int argc, char** argv) {
     } else if (a == "--one-core") {
       o.one_core = true;
     } else {
-      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|both] [--threads T] [--one-core]");
+      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|key|both|all] [--threads T] "
+          "[--one-core]");
     }
   }
   if (o.dir.empty() || o.n < 1 || o.n > 1000000 || o.threads < 1 || o.threads > 64) {
@@ -161,7 +164,37 @@ int main(int argc, char** argv) {
     if (!w.ok()) Die("warm-up issue: " + w.status().ToString());
   }
 
-  if (o.mode == "sign" || o.mode == "both") {
+  auto want = [&](const char* mode) {
+    return o.mode == mode || o.mode == "all" || (o.mode == "both" && std::strcmp(mode, "key") != 0);
+  };
+  if (want("key")) {
+    std::printf("generating %d P-256 keys (untimed)...\n", o.n);
+    std::fflush(stdout);
+    std::vector<pki::PublicKey> keys;
+    keys.reserve(static_cast<size_t>(o.n));
+    for (int i = 0; i < o.n; ++i) {
+      auto key = pki::PrivateKey::Generate(pki::KeyType::kEcdsaP256);
+      if (!key.ok()) Die(key.status().ToString());
+      keys.push_back(key->GetPublicKey());
+    }
+    std::atomic<int> failed{0};
+    double wall = 0, cpu = 0;
+    auto lat = RunTimed(
+        o.n, o.threads,
+        [&](int i) {
+          ca::KeyIssueRequest req;
+          req.sans.dns_names = {Name("key", i)};
+          auto r = authority.IssueForPublicKey(keys[static_cast<size_t>(i)], req, clock.Now());
+          if (!r.ok() && failed++ == 0) {
+            std::fprintf(stderr, "IssueForPublicKey failed: %s\n", r.status().ToString().c_str());
+          }
+        },
+        &wall, &cpu);
+    if (failed > 0) Die(std::to_string(failed.load()) + " IssueForPublicKey calls failed");
+    Report("ca_inproc_key", o.n, o.threads, lat, wall, cpu);
+  }
+
+  if (want("sign")) {
     std::printf("building %d P-256 CSRs (untimed)...\n", o.n);
     std::fflush(stdout);
     std::vector<pki::Csr> csrs;
@@ -192,7 +225,7 @@ int main(int argc, char** argv) {
     Report("ca_inproc_sign", o.n, o.threads, lat, wall, cpu);
   }
 
-  if (o.mode == "issue" || o.mode == "both") {
+  if (want("issue")) {
     std::atomic<int> failed{0};
     double wall = 0, cpu = 0;
     auto lat = RunTimed(

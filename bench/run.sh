@@ -160,11 +160,11 @@ if want ca; then
 
   log "ca_bench: $CA_N issuances in process (SqliteStore file, synchronous=FULL)"
   mkdir -p "$WORK/ca-inproc"
-  "$BUILD/bench/ca_bench" --dir "$WORK/ca-inproc" --n "$CA_N" --mode both 2>"$WORK/ca_bench.log" | tee "$WORK/ca_bench.out" >&2
+  "$BUILD/bench/ca_bench" --dir "$WORK/ca-inproc" --n "$CA_N" --mode all 2>"$WORK/ca_bench.log" | tee "$WORK/ca_bench.out" >&2
   grep '^RESULT' "$WORK/ca_bench.out" >>"$RAW"
   log "ca_bench: one core, 32 threads (the daemon's case: concurrent issuances share commits)"
   mkdir -p "$WORK/ca-inproc-1core"
-  "$BUILD/bench/ca_bench" --dir "$WORK/ca-inproc-1core" --n "$CA_N" --mode both --threads 32 --one-core \
+  "$BUILD/bench/ca_bench" --dir "$WORK/ca-inproc-1core" --n "$CA_N" --mode all --threads 32 --one-core \
     2>"$WORK/ca_bench_1core.log" | grep '^RESULT' | tee -a "$RAW" >&2
 fi
 

@@ -134,6 +134,13 @@ class Authority {
   // taken from the CSR. Nothing is written unless the certificate is issued.
   Result<Issued> SignCsr(const pki::Csr& csr, const IssueOptions& options, TimePoint now);
   Result<Issued> IssueWithKey(const KeyIssueRequest& request, TimePoint now);
+  // For in-process callers that hold the private key themselves (the lifecycle manager's
+  // internal-CA issuer): the same checks as SignCsr except proof of possession, which a CSR
+  // the caller signs only to have it verified again would not add. Never reachable with a key
+  // from outside the process: the API takes CSRs. `request.key_type` and `store_key` are
+  // ignored.
+  Result<Issued> IssueForPublicKey(const pki::PublicKey& key, const KeyIssueRequest& request,
+                                   TimePoint now);
 
   // --- revocation, CRL, OCSP (revocation.cpp) ---
   // Records the revocation, marks the certificate revoked, logs an event and re-signs the

@@ -125,6 +125,23 @@ Result<Issued> Authority::IssueWithKey(const KeyIssueRequest& request, TimePoint
   return IssueLeaf(leaf, now);
 }
 
+Result<Issued> Authority::IssueForPublicKey(const pki::PublicKey& key,
+                                            const KeyIssueRequest& request, TimePoint now) {
+  if (auto type = key.Type(); !type.ok()) {
+    return InvalidArgumentError("public key: " + type.status().message());
+  }
+  Leaf leaf{pki::PublicKey::Share(key.get()),
+            key.SpkiDer(),
+            FromSanRequest(request.sans),
+            request.common_name,
+            request.options,
+            std::nullopt,
+            false};
+  if (leaf.spki_der.empty()) return InvalidArgumentError("the public key cannot be encoded");
+  RETURN_IF_ERROR(FoldCommonName(leaf.common_name, leaf.sans));
+  return IssueLeaf(leaf, now);
+}
+
 std::string Issued::CertificatePem() const {
   return pki::EncodePem("CERTIFICATE", certificate_der);
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "pki/der_util.hpp"
+#include "pki/der_writer.hpp"
 #include "pki/general_names.hpp"
 #include "pki/openssl_error.hpp"
 #include "pki/x509_util.hpp"
@@ -16,45 +17,7 @@
 namespace ck::ca {
 namespace {
 
-// --- DER (X.690) encoding: tag, definite length, contents ---
-
-void AppendLength(Bytes& out, size_t len) {
-  if (len < 0x80) {
-    out.push_back(static_cast<uint8_t>(len));
-    return;
-  }
-  uint8_t digits[sizeof(size_t)];
-  int n = 0;
-  for (size_t v = len; v != 0; v >>= 8) digits[n++] = static_cast<uint8_t>(v & 0xff);
-  out.push_back(static_cast<uint8_t>(0x80 | n));
-  while (n > 0) out.push_back(digits[--n]);
-}
-
-void AppendTlv(Bytes& out, uint8_t tag, const uint8_t* data, size_t len) {
-  out.push_back(tag);
-  AppendLength(out, len);
-  out.insert(out.end(), data, data + len);
-}
-void AppendTlv(Bytes& out, uint8_t tag, const Bytes& content) {
-  AppendTlv(out, tag, content.data(), content.size());
-}
-void AppendTlv(Bytes& out, uint8_t tag, std::string_view content) {
-  AppendTlv(out, tag, reinterpret_cast<const uint8_t*>(content.data()), content.size());
-}
-Bytes Tlv(uint8_t tag, const Bytes& content) {
-  Bytes out;
-  out.reserve(content.size() + 6);
-  AppendTlv(out, tag, content);
-  return out;
-}
-
-constexpr uint8_t kBoolean = 0x01, kInteger = 0x02, kBitString = 0x03, kOctetString = 0x04,
-                  kOid = 0x06, kUtf8String = 0x0c, kUtcTime = 0x17, kGeneralizedTime = 0x18,
-                  kSequence = 0x30, kSet = 0x31;
-// Context-specific tags: [n] constructed (EXPLICIT, or IMPLICIT over a constructed type) and
-// [n] primitive (IMPLICIT over a string).
-constexpr uint8_t Explicit(int n) { return static_cast<uint8_t>(0xa0 | n); }
-constexpr uint8_t Implicit(int n) { return static_cast<uint8_t>(0x80 | n); }
+using namespace pki::der;  // NOLINT: the DER vocabulary, used throughout
 
 // Object identifier contents (without tag and length).
 const Bytes kOidCommonName = {0x55, 0x04, 0x03};
@@ -78,17 +41,6 @@ void AppendExtension(Bytes& out, const Bytes& oid, bool critical, const Bytes& v
   if (critical) ext.insert(ext.end(), {kBoolean, 0x01, 0xff});
   AppendTlv(ext, kOctetString, value);
   AppendTlv(out, kSequence, ext);
-}
-
-// A positive INTEGER from big-endian magnitude bytes, minimally encoded.
-Bytes PositiveInteger(const Bytes& magnitude) {
-  size_t start = 0;
-  while (start + 1 < magnitude.size() && magnitude[start] == 0) ++start;
-  Bytes content;
-  if (magnitude[start] & 0x80) content.push_back(0);
-  content.insert(content.end(), magnitude.begin() + static_cast<std::ptrdiff_t>(start),
-                 magnitude.end());
-  return Tlv(kInteger, content);
 }
 
 // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, always in seconds, Z.
@@ -310,7 +262,7 @@ Result<Bytes> LeafSigner::Sign(const CertTemplate& t, const Bytes& subject_spki_
   Bytes tbs;
   tbs.reserve(1024);
   tbs.insert(tbs.end(), {Explicit(0), 0x03, kInteger, 0x01, 0x02});  // version v3
-  const Bytes serial = PositiveInteger(t.serial);
+  const Bytes serial = UnsignedInteger(t.serial);
   tbs.insert(tbs.end(), serial.begin(), serial.end());
   tbs.insert(tbs.end(), signature_algorithm_der_.begin(), signature_algorithm_der_.end());
   tbs.insert(tbs.end(), issuer_name_der_.begin(), issuer_name_der_.end());

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "pki/der_util.hpp"
+#include "pki/der_writer.hpp"
 #include "pki/digest.hpp"
 #include "pki/openssl_error.hpp"
 
@@ -221,7 +222,64 @@ PublicKey PublicKey::Share(EVP_PKEY* key) {
   return PublicKey(EvpPkeyPtr(key));
 }
 
+namespace {
+
+// The SubjectPublicKeyInfo of a named-curve EC or an Ed25519 key, written directly; empty for
+// anything else. OpenSSL 3.0's i2d_PUBKEY goes through the provider encoder framework, whose
+// per-call lookup cost as much as a signature (bench/ca_bench), and issuance needs the SPKI of
+// every key it certifies. The unit test holds this byte-identical to i2d_PUBKEY.
+Bytes DirectSpkiDer(EVP_PKEY* key) {
+  static const Bytes kIdEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+  static const Bytes kIdEd25519 = {0x2b, 0x65, 0x70};
+  Bytes algorithm;
+  uint8_t point[256];
+  size_t point_len = 0;
+  const int id = EVP_PKEY_get_base_id(key);
+  if (id == EVP_PKEY_EC) {
+    char group[64];
+    size_t group_len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &group_len) != 1) {
+      return {};
+    }
+    const std::string_view name(group, group_len);
+    Bytes curve;
+    if (name == "prime256v1" || name == "P-256") {
+      curve = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    } else if (name == "secp384r1" || name == "P-384") {
+      curve = {0x2b, 0x81, 0x04, 0x00, 0x22};
+    } else if (name == "secp521r1" || name == "P-521") {
+      curve = {0x2b, 0x81, 0x04, 0x00, 0x23};
+    } else {
+      return {};
+    }
+    if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                        sizeof point, &point_len) != 1) {
+      return {};
+    }
+    der::AppendTlv(algorithm, der::kOid, kIdEcPublicKey);
+    der::AppendTlv(algorithm, der::kOid, curve);
+  } else if (id == EVP_PKEY_ED25519) {
+    point_len = sizeof point;
+    if (EVP_PKEY_get_raw_public_key(key, point, &point_len) != 1) return {};
+    der::AppendTlv(algorithm, der::kOid, kIdEd25519);
+  } else {
+    return {};
+  }
+  Bytes bits = {0x00};  // no unused bits
+  bits.insert(bits.end(), point, point + point_len);
+  Bytes spki = der::Tlv(der::kSequence, algorithm);
+  der::AppendTlv(spki, der::kBitString, bits);
+  return der::Tlv(der::kSequence, spki);
+}
+
+}  // namespace
+
 Bytes PublicKey::SpkiDer() const {
+  if (key_ == nullptr) return {};
+  Bytes direct = DirectSpkiDer(key_.get());
+  if (!direct.empty()) return direct;
+  ERR_clear_error();
   return EncodeDer([&](unsigned char** out) { return i2d_PUBKEY(key_.get(), out); });
 }
 

@@ -2,7 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -357,6 +359,29 @@ TEST(PublicKeyTest, ComponentsMatchTheSpkiEncoding) {
   EXPECT_EQ(r.kty, "RSA");
   EXPECT_EQ(r.e, (Bytes{0x01, 0x00, 0x01}));
   EXPECT_EQ(r.n.size(), 256u);
+}
+
+// SpkiDer writes EC and Ed25519 keys itself (OpenSSL 3.0's encoder is slow); it must be what
+// i2d_PUBKEY writes, for generated keys and for keys decoded from PEM/DER and certificates.
+TEST(PublicKeyTest, SpkiDerIsWhatOpenSslEncodes) {
+  auto openssl = [](EVP_PKEY* k) {
+    unsigned char* raw = nullptr;
+    const int len = i2d_PUBKEY(k, &raw);
+    Bytes out(raw, raw + std::max(len, 0));
+    OPENSSL_free(raw);
+    return out;
+  };
+  for (KeyType type : AllKeyTypes()) {
+    if (type == KeyType::kRsa3072 || type == KeyType::kRsa4096) continue;  // slow; RSA is i2d
+    ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::Generate(type));
+    const PublicKey pub = key.GetPublicKey();
+    EXPECT_EQ(HexEncode(pub.SpkiDer()), HexEncode(openssl(pub.get()))) << KeyTypeName(type);
+    // The same key decoded from its SPKI, as from a CSR or a certificate.
+    ASSERT_OK_AND_ASSIGN(PublicKey decoded, PublicKey::FromDer(pub.SpkiDer()));
+    EXPECT_EQ(HexEncode(decoded.SpkiDer()), HexEncode(openssl(decoded.get()))) << KeyTypeName(type);
+  }
+  ASSERT_OK_AND_ASSIGN(PrivateKey fixed, PrivateKey::FromPem(kFixedP256Pkcs8));
+  EXPECT_EQ(HexEncode(fixed.SpkiDer()), HexEncode(openssl(fixed.get())));
 }
 
 TEST(PublicKeyTest, EmptyKeyFailsSafely) {
