@@ -133,6 +133,9 @@ class Authority {
   // and the CA's name constraints, lifetime checked; only the public key and the names are
   // taken from the CSR. Nothing is written unless the certificate is issued.
   Result<Issued> SignCsr(const pki::Csr& csr, const IssueOptions& options, TimePoint now);
+  // The same from the CSR's DER, as the API receives it: P-256/P-384 requests take
+  // pki::VerifiedEcCsrParts (no X509_REQ decode), anything else pki::Csr.
+  Result<Issued> SignCsrDer(const Bytes& der, const IssueOptions& options, TimePoint now);
   Result<Issued> IssueWithKey(const KeyIssueRequest& request, TimePoint now);
   // For in-process callers that hold the private key themselves (the lifecycle manager's
   // internal-CA issuer): the same checks as SignCsr except proof of possession, which a CSR

@@ -13,6 +13,7 @@
 #include "ca/serial.hpp"
 #include "common/duration.hpp"
 #include "common/log.hpp"
+#include "pki/csr_parts.hpp"
 #include "pki/der_util.hpp"
 #include "pki/digest.hpp"
 #include "pki/pem_armor.hpp"
@@ -98,6 +99,25 @@ Result<Issued> Authority::SignCsr(const pki::Csr& csr, const IssueOptions& optio
             std::move(spki),
             csr.SubjectAltNames(),
             pki::CommonNameOf(X509_REQ_get_subject_name(csr.get())),
+            options,
+            std::nullopt,
+            false};
+  RETURN_IF_ERROR(FoldCommonName(leaf.common_name, leaf.sans));
+  return IssueLeaf(leaf, now);
+}
+
+Result<Issued> Authority::SignCsrDer(const Bytes& der, const IssueOptions& options, TimePoint now) {
+  auto parts = pki::VerifiedEcCsrParts(der);
+  if (!parts.ok()) {
+    // Not the common shape, or bad input: the full parser decides, and words the error.
+    auto csr = pki::Csr::FromDer(der);
+    if (!csr.ok()) return csr.status().WithContext("csr");
+    return SignCsr(*csr, options, now);
+  }
+  Leaf leaf{std::move(parts->public_key),
+            std::move(parts->spki_der),
+            std::move(parts->sans),
+            std::move(parts->common_name),
             options,
             std::nullopt,
             false};

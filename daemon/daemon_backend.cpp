@@ -140,9 +140,10 @@ Result<Bytes> DaemonBackend::RespondOcsp(const Bytes& request_der) {
 Result<web::IssuedBundle> DaemonBackend::SignCsr(const std::string& csr_pem,
                                                  const web::IssueRequest& req) {
   ASSIGN_OR_RETURN(ca::Authority * authority, RequireAuthority());
-  auto csr = pki::Csr::FromPem(csr_pem);
-  if (!csr.ok()) return csr.status().WithContext("csr");
-  ASSIGN_OR_RETURN(ca::Issued issued, authority->SignCsr(*csr, ToIssueOptions(req), clock_.Now()));
+  auto der = pki::CsrDerFromPem(csr_pem);
+  if (!der.ok()) return der.status().WithContext("csr");
+  ASSIGN_OR_RETURN(ca::Issued issued,
+                   authority->SignCsrDer(*der, ToIssueOptions(req), clock_.Now()));
   return ToBundle(issued);
 }
 

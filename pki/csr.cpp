@@ -30,19 +30,29 @@ Result<Csr> Csr::FromDer(const Bytes& der) {
   return Csr(std::move(req));
 }
 
-Result<Csr> Csr::FromPem(std::string_view pem) {
+Result<Bytes> CsrDerFromPem(std::string_view pem) {
   ASSIGN_OR_RETURN(auto blocks, ParsePemBlocks(pem));
   std::string labels;
+  for (auto& block : blocks) {
+    if (block.label == "CERTIFICATE REQUEST" || block.label == "NEW CERTIFICATE REQUEST") {
+      return std::move(block.der);
+    }
+    if (!labels.empty()) labels += ", ";
+    labels += block.label;
+  }
+  return InvalidArgumentError("no certificate request in the PEM input (found: " + labels + ")");
+}
+
+Result<Csr> Csr::FromPem(std::string_view pem) {
+  ASSIGN_OR_RETURN(auto blocks, ParsePemBlocks(pem));
   for (const auto& block : blocks) {
     if (block.label == "CERTIFICATE REQUEST" || block.label == "NEW CERTIFICATE REQUEST") {
       auto csr = FromDer(block.der);
       if (!csr.ok()) return csr.status().WithContext("PEM block " + std::to_string(block.index));
       return csr;
     }
-    if (!labels.empty()) labels += ", ";
-    labels += block.label;
   }
-  return InvalidArgumentError("no certificate request in the PEM input (found: " + labels + ")");
+  return CsrDerFromPem(pem).status();  // the "no certificate request" error
 }
 
 Bytes Csr::ToDer() const {

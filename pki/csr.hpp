@@ -57,6 +57,9 @@ class Csr {
   friend Result<Csr> BuildCsr(const CsrRequest& request, const PrivateKey& key);
 };
 
+// The DER of the first "CERTIFICATE REQUEST" (or "NEW CERTIFICATE REQUEST") PEM block.
+Result<Bytes> CsrDerFromPem(std::string_view pem);
+
 // SANs go into an extensionRequest attribute. Signed with SHA-256 for ECDSA and RSA, without
 // a separate digest for Ed25519. InvalidArgument for malformed names or when neither a
 // common name nor any SAN is given.
