@@ -27,13 +27,9 @@ Result<web::Identity> DaemonBackend::AuthenticateTokenHash(std::string_view toke
 Result<web::Identity> DaemonBackend::AuthenticateClientCertificate(const pki::Certificate& leaf) {
   // The handshake verified the chain to the internal CA at connection time; revocation is
   // checked here, per request, so a revoked certificate loses access at once.
-  store::CertificateQuery query;
-  query.serial_hex = leaf.SerialHex();
-  ASSIGN_OR_RETURN(auto records, store_.ListCertificates(query));
-  for (const auto& r : records) {
-    if (r.status == store::kCertRevoked) {
-      return UnauthenticatedError("client certificate " + leaf.SerialHex() + " was revoked");
-    }
+  ASSIGN_OR_RETURN(bool revoked, store_.IsSerialRevoked(leaf.SerialHex()));
+  if (revoked) {
+    return UnauthenticatedError("client certificate " + leaf.SerialHex() + " was revoked");
   }
   const TimePoint now = clock_.Now();
   if (now >= leaf.NotAfter()) {

@@ -56,6 +56,7 @@ class SqliteStore final : public Store {
   Result<CertificateRecord> GetCertificate(int64_t id) override;
   Result<CertificateRecord> GetCurrentCertificate(std::string_view name) override;
   Result<std::vector<CertificateRecord>> ListCertificates(const CertificateQuery& q) override;
+  Result<bool> IsSerialRevoked(std::string_view serial_hex) override;
   Result<std::vector<DueCertificate>> ListDueBefore(TimePoint t) override;
   Status DeleteCertificate(int64_t id) override;
 

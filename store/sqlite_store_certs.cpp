@@ -100,6 +100,16 @@ Result<CertificateRecord> SqliteStore::GetCurrentCertificate(std::string_view na
       "no active certificate named '" + std::string(name) + "'");
 }
 
+Result<bool> SqliteStore::IsSerialRevoked(std::string_view serial_hex) {
+  CK_STORE_ENTER();
+  ASSIGN_OR_RETURN(Stmt stmt, Stmt::Prepare(db,
+                                            "SELECT EXISTS (SELECT 1 FROM certificates "
+                                            "WHERE serial_hex = ? AND status = ?)"));
+  stmt.BindAll(serial_hex, kCertRevoked);
+  ASSIGN_OR_RETURN(bool row, stmt.Step("look up serial " + std::string(serial_hex)));
+  return row && stmt.Int64(0) != 0;
+}
+
 Result<std::vector<CertificateRecord>> SqliteStore::ListCertificates(const CertificateQuery& q) {
   CK_STORE_ENTER();
   std::string sql = SelectSql(kCertificates) + " WHERE 1 = 1";

@@ -78,6 +78,9 @@ class Store {
   // The active certificate with that name that expires last.
   virtual Result<CertificateRecord> GetCurrentCertificate(std::string_view name) = 0;
   virtual Result<std::vector<CertificateRecord>> ListCertificates(const CertificateQuery& q) = 0;
+  // Whether any certificate with this serial is revoked: the admin API asks on every mTLS
+  // request, so it reads the serial index alone instead of whole rows.
+  virtual Result<bool> IsSerialRevoked(std::string_view serial_hex) = 0;
   // Active certificates with not_after < t, soonest first (the renewal scan).
   virtual Result<std::vector<DueCertificate>> ListDueBefore(TimePoint t) = 0;
   virtual Status DeleteCertificate(int64_t id) = 0;

@@ -382,6 +382,14 @@ TEST_P(StoreContractTest, CaRevocationsAndCrls) {
   CertificateQuery by_issuer;
   by_issuer.issuer = "CN=issuing";
   EXPECT_EQ(store_->ListCertificates(by_issuer)->size(), 1u);
+  // The admin API's per-request revocation check.
+  EXPECT_FALSE(*store_->IsSerialRevoked("7F01"));
+  CertificateRecord revoked = cert;
+  revoked.id = cert_id;
+  revoked.status = kCertRevoked;
+  CK_ASSERT_OK(store_->PutCertificate(revoked));
+  EXPECT_TRUE(*store_->IsSerialRevoked("7F01"));
+  EXPECT_FALSE(*store_->IsSerialRevoked("7F02"));
 
   RevocationRecord r{
       0, ca_id, "7F01", 1, FromUnixSeconds(kT0 + 60), FromUnixSeconds(kT0 + kDay), cert_id};
