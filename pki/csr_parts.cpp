@@ -1,12 +1,12 @@
 #include "pki/csr_parts.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include <cstring>
 
+#include "pki/der_reader.hpp"
 #include "pki/handles.hpp"
 #include "pki/openssl_error.hpp"
 #include "pki/x509_util.hpp"
@@ -18,39 +18,8 @@ Status NotHere(std::string_view why) {
   return UnimplementedError("CSR fast path: " + std::string(why));
 }
 
-// One DER element: a single-octet tag and a definite, minimally encoded length.
-struct Element {
-  uint8_t tag = 0;
-  const uint8_t* start = nullptr;    // the tag octet
-  const uint8_t* content = nullptr;  // the contents
-  size_t len = 0;                    // of the contents
-  const uint8_t* end() const { return content + len; }
-  size_t size() const { return static_cast<size_t>(end() - start); }
-  bool Is(const uint8_t* bytes, size_t n) const {
-    return len == n && std::memcmp(content, bytes, n) == 0;
-  }
-};
-
-// Reads the element at `p` (advancing past it) if it is within [p, end) and has `tag`.
-bool Next(const uint8_t*& p, const uint8_t* end, uint8_t tag, Element* e) {
-  if (end - p < 2 || p[0] != tag) return false;
-  e->tag = p[0];
-  e->start = p;
-  const uint8_t* q = p + 1;
-  size_t len = *q++;
-  if (len & 0x80) {
-    const size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || static_cast<size_t>(end - q) < n || q[0] == 0) return false;
-    len = 0;
-    for (size_t i = 0; i < n; ++i) len = (len << 8) | *q++;
-    if (len < 0x80) return false;  // not minimal
-  }
-  if (static_cast<size_t>(end - q) < len) return false;
-  e->content = q;
-  e->len = len;
-  p = q + len;
-  return true;
-}
+using der::Element;
+using der::Next;
 
 constexpr uint8_t kSequence = 0x30, kSet = 0x31, kInteger = 0x02, kBitString = 0x03, kOid = 0x06,
                   kAttributes = 0xa0;
@@ -66,20 +35,6 @@ const EVP_MD* Digest(bool sha384) {
   static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   static EVP_MD* sha384_md = EVP_MD_fetch(nullptr, "SHA384", nullptr);
   return sha384 ? sha384_md : sha256;
-}
-
-Result<EvpPkeyPtr> ImportEcPoint(const char* group, const uint8_t* point, size_t len) {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(point), len),
-      OSSL_PARAM_construct_end()};
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    return NotHere("the EC point does not import");
-  }
-  return EvpPkeyPtr(raw);
 }
 
 // The SANs of an extensionRequest attribute's value set.
@@ -188,12 +143,14 @@ Result<CsrParts> VerifiedEcCsrParts(const Bytes& der) {
   if (!name || n != subject.end()) return NotHere("subject does not parse");
   parts.common_name = CommonNameOf(name.get());
 
-  ASSIGN_OR_RETURN(EvpPkeyPtr key, ImportEcPoint(group, bits.content + 1, bits.len - 1));
+  // PublicKey::FromDer imports named-curve EC keys without the decoder framework.
+  auto key = PublicKey::FromDer(Bytes(spki.start, spki.end()));
+  if (!key.ok()) return NotHere("the EC point does not import");
   // Proof of possession: the signature over the DER request info verifies with its key.
   uint8_t md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   const EVP_MD* digest = Digest(sha384);
-  EvpPkeyCtxPtr verify(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  EvpPkeyCtxPtr verify(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
   if (digest == nullptr || EVP_Digest(info.start, info.size(), md, &md_len, digest, nullptr) != 1 ||
       !verify || EVP_PKEY_verify_init(verify.get()) != 1 ||
       EVP_PKEY_CTX_set_signature_md(verify.get(), digest) != 1 ||
@@ -201,7 +158,7 @@ Result<CsrParts> VerifiedEcCsrParts(const Bytes& der) {
     return NotHere("signature does not verify");
   }
   parts.spki_der.assign(spki.start, spki.end());
-  parts.public_key = PublicKey::Share(key.get());
+  parts.public_key = std::move(*key);
   return parts;
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pki/der_reader.hpp"
 #include "pki/der_util.hpp"
 #include "pki/der_writer.hpp"
 #include "pki/digest.hpp"
@@ -194,7 +195,62 @@ KeyInfo DescribeKey(const EVP_PKEY* key) {
 
 // ---- PublicKey ----
 
+namespace {
+
+// A named-curve EC SubjectPublicKeyInfo imported through the EC key manager (EVP_PKEY_fromdata)
+// rather than the decoder framework, whose per-call lookup in OpenSSL 3.0 cost more than a
+// signature check. Null for any other shape or a point that does not import: the caller
+// then decodes the general way, which also words the errors.
+EvpPkeyPtr DirectEcPublicKey(const Bytes& spki) {
+  static const uint8_t kIdEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+  static const struct {
+    uint8_t oid[8];
+    size_t len;
+    const char* group;
+  } kCurves[] = {{{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}, 8, "prime256v1"},
+                 {{0x2b, 0x81, 0x04, 0x00, 0x22}, 5, "secp384r1"},
+                 {{0x2b, 0x81, 0x04, 0x00, 0x23}, 5, "secp521r1"}};
+  const uint8_t* p = spki.data();
+  const uint8_t* const end = spki.data() + spki.size();
+  der::Element outer, algorithm, key_oid, curve, bits;
+  if (!der::Next(p, end, 0x30, &outer) || p != end) return nullptr;
+  p = outer.content;
+  if (!der::Next(p, outer.end(), 0x30, &algorithm) || !der::Next(p, outer.end(), 0x03, &bits) ||
+      p != outer.end()) {
+    return nullptr;
+  }
+  const uint8_t* a = algorithm.content;
+  if (!der::Next(a, algorithm.end(), 0x06, &key_oid) ||
+      !key_oid.Is(kIdEcPublicKey, sizeof kIdEcPublicKey) ||
+      !der::Next(a, algorithm.end(), 0x06, &curve) || a != algorithm.end() || bits.len < 2 ||
+      bits.content[0] != 0 || bits.content[1] != 0x04) {
+    // Compressed points stay with the decoder, which remembers the form for re-encoding.
+    return nullptr;
+  }
+  const char* group = nullptr;
+  for (const auto& c : kCurves) {
+    if (curve.Is(c.oid, c.len)) group = c.group;
+  }
+  if (group == nullptr) return nullptr;
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                        const_cast<uint8_t*>(bits.content + 1), bits.len - 1),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return EvpPkeyPtr(raw);
+}
+
+}  // namespace
+
 Result<PublicKey> PublicKey::FromDer(const Bytes& der) {
+  if (EvpPkeyPtr direct = DirectEcPublicKey(der)) return PublicKey(std::move(direct));
   ASSIGN_OR_RETURN(EvpPkeyPtr key,
                    DecodeDerExact<EvpPkeyPtr>(der.data(), der.size(), "public key",
                                               [](const unsigned char** p, long len) {
