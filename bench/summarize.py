@@ -75,12 +75,12 @@ def main():
         rows = [["openssl speed ecdsap256 (raw P-256 sign, the ceiling)", fmt(speed), "-", "-",
                  fmt(1000 / speed, 3) if speed == speed and speed > 0 else "-", "100%"]]
         rows_def = [("ca_inproc_key", "certkeeper in-process IssueForPublicKey (build+sign+persist), 1 thread"),
-                    ("ca_inproc_sign", "certkeeper in-process SignCsr (+ CSR verify), 1 thread"),
+                    ("ca_inproc_sign", "certkeeper in-process SignCsrDer (+ CSR parse and verify), 1 thread"),
                     ("ca_inproc_issue", "certkeeper in-process IssueWithKey (+ keygen), 1 thread")]
         rows_def += [("ca_inproc_key_1core_t32",
                       "certkeeper in-process IssueForPublicKey, one core, 32 threads (group commit)"),
                      ("ca_inproc_sign_1core_t32",
-                      "certkeeper in-process SignCsr, one core, 32 threads (group commit)"),
+                      "certkeeper in-process SignCsrDer, one core, 32 threads (group commit)"),
                      ("ca_inproc_issue_1core_t32",
                       "certkeeper in-process IssueWithKey, one core, 32 threads (group commit)")]
         rows_def += [(k, f"certkeeper in-process SignCsr, {k.rsplit('_t', 1)[1]} threads")
@@ -98,7 +98,7 @@ def main():
                   f"of which the signature is {1e6 / speed:.0f} us (openssl speed); 60% of the raw "
                   f"sign rate would leave {1e6 / (0.6 * speed) - 1e6 / speed:.0f} us for everything else.")
         for label, what in [("ca_inproc_key_1core_t32", "build+sign+persist (IssueForPublicKey)"),
-                            ("ca_inproc_sign_1core_t32", "SignCsr (CSR signature verified)"),
+                            ("ca_inproc_sign_1core_t32", "SignCsrDer (CSR parsed and verified)"),
                             ("ca_inproc_issue_1core_t32", "IssueWithKey (key generated)")]:
             s = num(g(label), "per_s")
             if s == s and speed == speed:
