@@ -5,12 +5,12 @@
 namespace ck::store {
 
 Status GroupCommit::Run(const std::function<Status(Store&)>& write) {
-  Pending mine{&write, OkStatus()};
+  Pending mine{&write, OkStatus(), false, {}};
   std::unique_lock lock(mu_);
   queue_.push_back(&mine);
   while (!mine.done) {
     if (leader_active_) {
-      done_cv_.wait(lock);
+      mine.wake.wait(lock);
       continue;
     }
     // Lead: everything queued so far (our own write included) goes into this batch.
@@ -24,9 +24,12 @@ Status GroupCommit::Run(const std::function<Status(Store&)>& write) {
     stats_.writes += batch.size();
     ++stats_.commits;
     stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
-    for (Pending* p : batch) p->done = true;
-    // Wakes the writers just committed, and the queued ones, one of which leads next.
-    done_cv_.notify_all();
+    for (Pending* p : batch) {
+      p->done = true;
+      p->wake.notify_one();
+    }
+    // The first writer queued meanwhile leads the next batch.
+    if (!queue_.empty()) queue_.front()->wake.notify_one();
   }
   return mine.status;
 }

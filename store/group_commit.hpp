@@ -47,12 +47,14 @@ class GroupCommit {
     const std::function<Status(Store&)>* write;
     Status status;
     bool done = false;
+    // Signalled when the write is committed, or when it heads the queue and may lead: each
+    // writer sleeps on its own, so a commit wakes only the writers it carried.
+    std::condition_variable wake;
   };
   void CommitBatch(std::vector<Pending*>& batch);
 
   Store& store_;
   mutable std::mutex mu_;
-  std::condition_variable done_cv_;
   std::vector<Pending*> queue_;
   bool leader_active_ = false;
   Stats stats_;
