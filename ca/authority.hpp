@@ -180,7 +180,9 @@ class Authority {
 
  private:
   struct Leaf;
-  Result<Issued> IssueLeaf(const Leaf& leaf, TimePoint now);
+  // `intent`: the issuance announced to issuance_commits_ (when its caller started work the
+  // commit may wait for); one is taken here otherwise.
+  Result<Issued> IssueLeaf(const Leaf& leaf, TimePoint now, store::GroupCommit::Intent intent = {});
   // What IssueLeaf needs about the active intermediate, loaded from the store once and kept
   // until the CA rows change (ChangeCaRows) or a second has passed (a bound on staleness
   // should anything else write them).

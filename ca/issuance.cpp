@@ -107,6 +107,9 @@ Result<Issued> Authority::SignCsr(const pki::Csr& csr, const IssueOptions& optio
 }
 
 Result<Issued> Authority::SignCsrDer(const Bytes& der, const IssueOptions& options, TimePoint now) {
+  // Announced before the signature check, the longest step: a commit starting meanwhile waits
+  // for this issuance to join it.
+  store::GroupCommit::Intent intent = issuance_commits_.Announce();
   auto parts = pki::VerifiedEcCsrParts(der);
   if (!parts.ok()) {
     // Not the common shape, or bad input: the full parser decides, and words the error.
@@ -122,7 +125,7 @@ Result<Issued> Authority::SignCsrDer(const Bytes& der, const IssueOptions& optio
             std::nullopt,
             false};
   RETURN_IF_ERROR(FoldCommonName(leaf.common_name, leaf.sans));
-  return IssueLeaf(leaf, now);
+  return IssueLeaf(leaf, now, std::move(intent));
 }
 
 Result<Issued> Authority::IssueWithKey(const KeyIssueRequest& request, TimePoint now) {
@@ -250,7 +253,8 @@ Result<std::shared_ptr<const Authority::IssuingContext>> Authority::CurrentIssui
   return issuing_;
 }
 
-Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
+Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now,
+                                    store::GroupCommit::Intent intent) {
   const IssueOptions& o = leaf.options;
   ASSIGN_OR_RETURN(const Profile* profile, settings_.FindProfile(o.profile));
   const seconds lifetime = o.lifetime.value_or(profile->lifetime);
@@ -265,6 +269,7 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
   }
   RETURN_IF_ERROR(CheckNames(*profile, settings_.trust_domain, leaf.sans));
 
+  if (!intent.held()) intent = issuance_commits_.Announce();
   ASSIGN_OR_RETURN(std::shared_ptr<const IssuingContext> ctx, CurrentIssuingContext());
   const CaEntity* issuer = &ctx->issuer;
   if (now < ctx->issuer_not_before || now >= ctx->issuer_not_after) {
@@ -363,26 +368,28 @@ Result<Issued> Authority::IssueLeaf(const Leaf& leaf, TimePoint now) {
       {"sans", rec.sans},
       {"not_after", FormatRfc3339(rec.not_after)},
       {"key", leaf.key ? (leaf.store_key ? "generated, stored" : "generated") : "from CSR"}};
-  RETURN_IF_ERROR(issuance_commits_.Run([&](store::Store& tx) -> Status {
-    if (leaf.key && leaf.store_key) {
-      store::KeyRecord meta;
-      meta.label = "ca-issued/" + out.serial_hex;
-      auto type = leaf.key->Type();
-      meta.algorithm = type.ok() ? std::string(pki::KeyTypeName(*type)) : "";
-      meta.public_pin = leaf.key->SpkiSha256Pin();
-      meta.created_at = now;
-      ASSIGN_OR_RETURN(rec.key_id, tx.PutPrivateKey(meta, leaf.key->ToPem()));
-    }
-    if (!rec.key_id && o.key_id) rec.key_id = o.key_id;
-    ASSIGN_OR_RETURN(out.record_id, tx.PutCertificate(rec));
-    return tx
-        .AppendEvent({0, now, rec.name, "issued",
-                      "issued by internal CA " + ca_name + " (profile " + profile->name +
-                          "), serial " + out.serial_hex + ", expires " +
-                          FormatRfc3339(rec.not_after),
-                      details.dump()})
-        .status();
-  }));
+  RETURN_IF_ERROR(issuance_commits_.Run(
+      [&](store::Store& tx) -> Status {
+        if (leaf.key && leaf.store_key) {
+          store::KeyRecord meta;
+          meta.label = "ca-issued/" + out.serial_hex;
+          auto type = leaf.key->Type();
+          meta.algorithm = type.ok() ? std::string(pki::KeyTypeName(*type)) : "";
+          meta.public_pin = leaf.key->SpkiSha256Pin();
+          meta.created_at = now;
+          ASSIGN_OR_RETURN(rec.key_id, tx.PutPrivateKey(meta, leaf.key->ToPem()));
+        }
+        if (!rec.key_id && o.key_id) rec.key_id = o.key_id;
+        ASSIGN_OR_RETURN(out.record_id, tx.PutCertificate(rec));
+        return tx
+            .AppendEvent({0, now, rec.name, "issued",
+                          "issued by internal CA " + ca_name + " (profile " + profile->name +
+                              "), serial " + out.serial_hex + ", expires " +
+                              FormatRfc3339(rec.not_after),
+                          details.dump()})
+            .status();
+      },
+      intent));
   out.key_id = rec.key_id;
   CountIssued(profile->name);
   log::Info("certificate issued", {{"name", rec.name},

@@ -4,17 +4,57 @@
 
 namespace ck::store {
 
+GroupCommit::Intent& GroupCommit::Intent::operator=(Intent&& other) noexcept {
+  if (this != &other) {
+    Release();
+    owner_ = std::exchange(other.owner_, nullptr);
+  }
+  return *this;
+}
+
+void GroupCommit::Intent::Release() {
+  if (owner_ == nullptr) return;
+  bool last = false;
+  {
+    std::lock_guard lock(owner_->mu_);
+    last = --owner_->announced_ == 0;
+  }
+  if (last) owner_->arrivals_.notify_all();  // a leader waits for none left, not for each
+  owner_ = nullptr;
+}
+
+GroupCommit::Intent GroupCommit::Announce() {
+  std::lock_guard lock(mu_);
+  ++announced_;
+  return Intent(this);
+}
+
 Status GroupCommit::Run(const std::function<Status(Store&)>& write) {
+  Intent none;
+  return Run(write, none);
+}
+
+Status GroupCommit::Run(const std::function<Status(Store&)>& write, Intent& intent) {
   Pending mine{&write, OkStatus(), false, {}};
   std::unique_lock lock(mu_);
   queue_.push_back(&mine);
+  if (intent.owner_ == this) {
+    // Queued: no longer one to wait for. (Released here, under the lock already held.)
+    intent.owner_ = nullptr;
+    if (--announced_ == 0) arrivals_.notify_all();
+  }
   while (!mine.done) {
     if (leader_active_) {
       mine.wake.wait(lock);
       continue;
     }
-    // Lead: everything queued so far (our own write included) goes into this batch.
+    // Lead: wait (bounded) for announced writers to queue, then everything queued so far
+    // (our own write included) goes into this batch.
     leader_active_ = true;
+    if (announced_ > 0) {
+      const auto deadline = std::chrono::steady_clock::now() + max_wait_;
+      arrivals_.wait_until(lock, deadline, [&] { return announced_ == 0; });
+    }
     std::vector<Pending*> batch;
     batch.swap(queue_);
     lock.unlock();

@@ -9,14 +9,22 @@
 // during that commit queue up for the next batch. A lone writer commits at once: batching costs
 // no latency when there is nothing to batch with.
 //
+// Announce(): a writer that will call Run() after some CPU-bound preparation (the CA signing a
+// certificate) says so first. A leader about to commit waits, up to a bound, until every
+// announced writer has queued, so concurrent issuances share a commit instead of each paying
+// one (PostgreSQL's commit_delay, but only when somebody is actually coming). With nobody
+// announced there is no wait.
+//
 // Run() must not be called from inside a Store transaction: the leader needs the store, and a
 // caller holding it while waiting for another leader would deadlock.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "common/status.hpp"
@@ -26,7 +34,10 @@ namespace ck::store {
 
 class GroupCommit {
  public:
-  explicit GroupCommit(Store& store) : store_(store) {}
+  // `max_wait`: how long a leader waits for announced writers.
+  explicit GroupCommit(Store& store,
+                       std::chrono::microseconds max_wait = std::chrono::microseconds(1000))
+      : store_(store), max_wait_(max_wait) {}
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -34,6 +45,26 @@ class GroupCommit {
   // the transaction has committed (durable) or failed. A failed commit fails every write of
   // the batch, none of which is then in the store.
   Status Run(const std::function<Status(Store&)>& write);
+
+  // Held from Announce() until the writer calls Run() (which takes it over) or gives up
+  // (destruction): while it is held, leaders wait for this writer.
+  class Intent {
+   public:
+    Intent() = default;
+    Intent(Intent&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)) {}
+    Intent& operator=(Intent&& other) noexcept;
+    ~Intent() { Release(); }
+    void Release();
+    bool held() const { return owner_ != nullptr; }
+
+   private:
+    friend class GroupCommit;
+    explicit Intent(GroupCommit* owner) : owner_(owner) {}
+    GroupCommit* owner_ = nullptr;
+  };
+  Intent Announce();
+  // Run() for a writer that announced itself: `intent` is released as the write is queued.
+  Status Run(const std::function<Status(Store&)>& write, Intent& intent);
 
   struct Stats {
     uint64_t writes = 0;
@@ -54,7 +85,10 @@ class GroupCommit {
   void CommitBatch(std::vector<Pending*>& batch);
 
   Store& store_;
+  const std::chrono::microseconds max_wait_;
   mutable std::mutex mu_;
+  std::condition_variable arrivals_;  // an announced writer queued or gave up
+  uint64_t announced_ = 0;            // intents neither queued nor released
   std::vector<Pending*> queue_;
   bool leader_active_ = false;
   Stats stats_;

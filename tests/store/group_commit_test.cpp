@@ -140,5 +140,38 @@ TEST_F(GroupCommitTest, AFailingWriteRollsBackAloneInItsBatch) {
   EXPECT_EQ(events->size(), 3u);  // the failed write's event went with it
 }
 
+TEST_F(GroupCommitTest, AnnouncedWriterJoinsTheLeadersBatch) {
+  GroupCommit group(*store_, std::chrono::seconds(5));
+  GroupCommit::Intent intent = group.Announce();
+  std::thread late([&] {
+    // Still "preparing" (as the CA signs) when the leader below wants to commit.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CK_EXPECT_OK(group.Run([&](Store& tx) { return PutNamed(tx, "late"); }, intent));
+  });
+  const auto start = std::chrono::steady_clock::now();
+  CK_EXPECT_OK(group.Run([&](Store& tx) { return PutNamed(tx, "leader"); }));
+  late.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(group.stats().commits, 1u);  // one commit carried both
+  EXPECT_EQ(group.stats().largest_batch, 2u);
+  EXPECT_EQ(StoredNames(), (std::set<std::string>{"leader", "late"}));
+}
+
+TEST_F(GroupCommitTest, AnAbandonedIntentDelaysCommitsOnlyUntilReleased) {
+  GroupCommit group(*store_, std::chrono::milliseconds(300));
+  {
+    GroupCommit::Intent never = group.Announce();
+    const auto start = std::chrono::steady_clock::now();
+    CK_EXPECT_OK(group.Run([&](Store& tx) { return PutNamed(tx, "waited"); }));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(waited, std::chrono::milliseconds(290));  // the bound, not forever
+    EXPECT_LT(waited, std::chrono::seconds(2));
+  }  // released without writing
+  const auto start = std::chrono::steady_clock::now();
+  CK_EXPECT_OK(group.Run([&](Store& tx) { return PutNamed(tx, "prompt"); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  EXPECT_EQ(StoredNames(), (std::set<std::string>{"waited", "prompt"}));
+}
+
 }  // namespace
 }  // namespace ck::store::testing
