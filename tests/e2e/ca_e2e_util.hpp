@@ -72,8 +72,8 @@ class CaE2eFixture : public ::testing::Test {
     Files f;
     f.cert = dir_.WriteFile(name + ".crt", issued.CertificatePem());
     f.key = dir_.WriteFile(name + ".key", issued.key ? issued.key->ToPem() : "", 0600);
-    f.fullchain = dir_.WriteFile(name + ".full.pem",
-                                 issued.CertificatePem() + pki::ChainToPem(issued.chain));
+    f.fullchain =
+        dir_.WriteFile(name + ".full.pem", issued.CertificatePem() + pki::ChainToPem(issued.chain));
     return f;
   }
 
