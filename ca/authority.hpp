@@ -133,7 +133,7 @@ class Authority {
   // and the CA's name constraints, lifetime checked; only the public key and the names are
   // taken from the CSR. Nothing is written unless the certificate is issued.
   Result<Issued> SignCsr(const pki::Csr& csr, const IssueOptions& options, TimePoint now);
-  // The same from the CSR's DER, as the API receives it: P-256/P-384 requests take
+  // The same from the CSR's DER, as the API receives it: ECDSA requests take
   // pki::VerifiedEcCsrParts (no X509_REQ decode), anything else pki::Csr.
   Result<Issued> SignCsrDer(const Bytes& der, const IssueOptions& options, TimePoint now);
   Result<Issued> IssueWithKey(const KeyIssueRequest& request, TimePoint now);

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "pki/der_oids.hpp"
 #include "pki/der_reader.hpp"
 #include "pki/handles.hpp"
 #include "pki/openssl_error.hpp"
@@ -23,11 +24,6 @@ using der::Next;
 
 constexpr uint8_t kSequence = 0x30, kSet = 0x31, kInteger = 0x02, kBitString = 0x03, kOid = 0x06,
                   kAttributes = 0xa0;
-constexpr uint8_t kIdEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-constexpr uint8_t kPrime256v1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-constexpr uint8_t kSecp384r1[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
-constexpr uint8_t kEcdsaWithSha256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
-constexpr uint8_t kEcdsaWithSha384[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
 constexpr uint8_t kExtensionRequest[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e};
 
 // Fetched once: an implicit fetch looks the provider up on every use.
@@ -85,16 +81,14 @@ Result<CsrParts> VerifiedEcCsrParts(const Bytes& der) {
       return NotHere("subjectPKInfo shape");
     }
     const uint8_t* a = algorithm.content;
-    if (!Next(a, algorithm.end(), kOid, &key_oid) ||
-        !key_oid.Is(kIdEcPublicKey, sizeof kIdEcPublicKey) ||
+    if (!Next(a, algorithm.end(), kOid, &key_oid) || !key_oid.Is(der::oid::kIdEcPublicKey) ||
         !Next(a, algorithm.end(), kOid, &curve) || a != algorithm.end()) {
       return NotHere("not a named-curve EC key");
     }
   }
-  const char* group = curve.Is(kPrime256v1, sizeof kPrime256v1) ? "prime256v1"
-                      : curve.Is(kSecp384r1, sizeof kSecp384r1) ? "secp384r1"
-                                                                : nullptr;
-  if (group == nullptr) return NotHere("curve is not P-256 or P-384");
+  if (der::oid::CurveByOid(curve.content, curve.len) == nullptr) {
+    return NotHere("not a P-256, P-384 or P-521 key");
+  }
   if (bits.len < 2 || bits.content[0] != 0) return NotHere("public key bits");
 
   CsrParts parts;
@@ -131,8 +125,8 @@ Result<CsrParts> VerifiedEcCsrParts(const Bytes& der) {
   if (!Next(s, sig_algorithm.end(), kOid, &sig_oid) || s != sig_algorithm.end()) {
     return NotHere("signature algorithm shape");
   }
-  const bool sha384 = sig_oid.Is(kEcdsaWithSha384, sizeof kEcdsaWithSha384);
-  if (!sha384 && !sig_oid.Is(kEcdsaWithSha256, sizeof kEcdsaWithSha256)) {
+  const bool sha384 = sig_oid.Is(der::oid::kEcdsaWithSha384);
+  if (!sha384 && !sig_oid.Is(der::oid::kEcdsaWithSha256)) {
     return NotHere("signature algorithm is not ecdsa-with-SHA256/384");
   }
   if (signature.len < 2 || signature.content[0] != 0) return NotHere("signature bits");

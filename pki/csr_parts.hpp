@@ -4,7 +4,7 @@
 // Why: OpenSSL 3.0's d2i_X509_REQ decodes the public key through the provider decoder
 // framework, whose lookup on every call cost more than checking the signature (about a quarter
 // of the admin API's CPU per signed CSR, bench/). For the shape nearly every client sends, an
-// ECDSA P-256 or P-384 key signed with ecdsa-with-SHA256/384, this reads the DER itself,
+// ECDSA key on a NIST curve signed with ecdsa-with-SHA256/384, this reads the DER itself,
 // imports the point with EVP_PKEY_fromdata and verifies the signature over the request info.
 //
 // It is only a fast path: anything it does not take apart, malformed input included, is

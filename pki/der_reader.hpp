@@ -20,6 +20,10 @@ struct Element {
   bool Is(const uint8_t* bytes, size_t n) const {
     return len == n && std::memcmp(content, bytes, n) == 0;
   }
+  template <typename Container>
+  bool Is(const Container& bytes) const {
+    return Is(bytes.data(), bytes.size());
+  }
 };
 
 // Reads the element at `p` into `e` and advances `p` past it, if it lies within [p, end) and

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pki/der_oids.hpp"
 #include "pki/der_reader.hpp"
 #include "pki/der_util.hpp"
 #include "pki/der_writer.hpp"
@@ -202,14 +203,6 @@ namespace {
 // signature check. Null for any other shape or a point that does not import: the caller
 // then decodes the general way, which also words the errors.
 EvpPkeyPtr DirectEcPublicKey(const Bytes& spki) {
-  static const uint8_t kIdEcPublicKey[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-  static const struct {
-    uint8_t oid[8];
-    size_t len;
-    const char* group;
-  } kCurves[] = {{{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}, 8, "prime256v1"},
-                 {{0x2b, 0x81, 0x04, 0x00, 0x22}, 5, "secp384r1"},
-                 {{0x2b, 0x81, 0x04, 0x00, 0x23}, 5, "secp521r1"}};
   const uint8_t* p = spki.data();
   const uint8_t* const end = spki.data() + spki.size();
   der::Element outer, algorithm, key_oid, curve, bits;
@@ -220,18 +213,15 @@ EvpPkeyPtr DirectEcPublicKey(const Bytes& spki) {
     return nullptr;
   }
   const uint8_t* a = algorithm.content;
-  if (!der::Next(a, algorithm.end(), 0x06, &key_oid) ||
-      !key_oid.Is(kIdEcPublicKey, sizeof kIdEcPublicKey) ||
+  if (!der::Next(a, algorithm.end(), 0x06, &key_oid) || !key_oid.Is(der::oid::kIdEcPublicKey) ||
       !der::Next(a, algorithm.end(), 0x06, &curve) || a != algorithm.end() || bits.len < 2 ||
       bits.content[0] != 0 || bits.content[1] != 0x04) {
     // Compressed points stay with the decoder, which remembers the form for re-encoding.
     return nullptr;
   }
-  const char* group = nullptr;
-  for (const auto& c : kCurves) {
-    if (curve.Is(c.oid, c.len)) group = c.group;
-  }
-  if (group == nullptr) return nullptr;
+  const der::oid::NamedCurve* named = der::oid::CurveByOid(curve.content, curve.len);
+  if (named == nullptr) return nullptr;
+  const char* group = named->group;
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
@@ -285,8 +275,6 @@ namespace {
 // per-call lookup cost as much as a signature (bench/ca_bench), and issuance needs the SPKI of
 // every key it certifies. The unit test holds this byte-identical to i2d_PUBKEY.
 Bytes DirectSpkiDer(EVP_PKEY* key) {
-  static const Bytes kIdEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-  static const Bytes kIdEd25519 = {0x2b, 0x65, 0x70};
   Bytes algorithm;
   uint8_t point[256];
   size_t point_len = 0;
@@ -298,27 +286,18 @@ Bytes DirectSpkiDer(EVP_PKEY* key) {
                                        &group_len) != 1) {
       return {};
     }
-    const std::string_view name(group, group_len);
-    Bytes curve;
-    if (name == "prime256v1" || name == "P-256") {
-      curve = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-    } else if (name == "secp384r1" || name == "P-384") {
-      curve = {0x2b, 0x81, 0x04, 0x00, 0x22};
-    } else if (name == "secp521r1" || name == "P-521") {
-      curve = {0x2b, 0x81, 0x04, 0x00, 0x23};
-    } else {
-      return {};
-    }
+    const der::oid::NamedCurve* curve = der::oid::CurveByGroup(std::string_view(group, group_len));
+    if (curve == nullptr) return {};
     if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
                                         sizeof point, &point_len) != 1) {
       return {};
     }
-    der::AppendTlv(algorithm, der::kOid, kIdEcPublicKey);
-    der::AppendTlv(algorithm, der::kOid, curve);
+    der::AppendTlv(algorithm, der::kOid, der::oid::kIdEcPublicKey);
+    der::AppendTlv(algorithm, der::kOid, curve->oid);
   } else if (id == EVP_PKEY_ED25519) {
     point_len = sizeof point;
     if (EVP_PKEY_get_raw_public_key(key, point, &point_len) != 1) return {};
-    der::AppendTlv(algorithm, der::kOid, kIdEd25519);
+    der::AppendTlv(algorithm, der::kOid, der::oid::kIdEd25519);
   } else {
     return {};
   }
