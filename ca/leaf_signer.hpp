@@ -29,11 +29,6 @@
 
 namespace ck::ca {
 
-struct EvpMdFree {
-  void operator()(EVP_MD* md) const { EVP_MD_free(md); }
-};
-using EvpMdPtr = std::unique_ptr<EVP_MD, EvpMdFree>;
-
 class LeafSigner {
  public:
   // `issuer` and `key` must be a matching pair (checked: a probe certificate is signed and
@@ -56,8 +51,8 @@ class LeafSigner {
 
   pki::EvpPkeyPtr key_;
   // Fetched once: an implicit fetch (EVP_sha256()) looks the provider up on every use.
-  EvpMdPtr digest_;
-  EvpMdPtr sha1_;  // for the subject key identifier
+  pki::EvpMdPtr digest_;
+  pki::EvpMdPtr sha1_;  // for the subject key identifier
   Bytes signature_algorithm_der_;
   Bytes issuer_name_der_;
   Bytes authority_key_id_der_;  // the whole extension

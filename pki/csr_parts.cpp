@@ -22,8 +22,12 @@ Status NotHere(std::string_view why) {
 using der::Element;
 using der::Next;
 
-constexpr uint8_t kSequence = 0x30, kSet = 0x31, kInteger = 0x02, kBitString = 0x03, kOid = 0x06,
-                  kAttributes = 0xa0;
+using der::kBitString;
+using der::kInteger;
+using der::kOid;
+using der::kSequence;
+using der::kSet;
+constexpr uint8_t kAttributes = der::Explicit(0);  // [0] IMPLICIT SET OF Attribute
 constexpr uint8_t kExtensionRequest[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e};
 
 // Fetched once: an implicit fetch looks the provider up on every use.

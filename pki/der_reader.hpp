@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "pki/der_tags.hpp"
+
 namespace ck::pki::der {
 
 // One element: where it starts (the tag octet) and its contents.

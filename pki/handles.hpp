@@ -28,6 +28,8 @@ struct FreeWith {
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, FreeWith<EVP_PKEY_free>>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, FreeWith<EVP_PKEY_CTX_free>>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeWith<EVP_MD_CTX_free>>;
+// A digest fetched with EVP_MD_fetch (an implicit fetch looks the provider up on every use).
+using EvpMdPtr = std::unique_ptr<EVP_MD, FreeWith<EVP_MD_free>>;
 using X509Ptr = std::unique_ptr<X509, FreeWith<X509_free>>;
 using X509ReqPtr = std::unique_ptr<X509_REQ, FreeWith<X509_REQ_free>>;
 using X509CrlPtr = std::unique_ptr<X509_CRL, FreeWith<X509_CRL_free>>;

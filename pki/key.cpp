@@ -206,16 +206,16 @@ EvpPkeyPtr DirectEcPublicKey(const Bytes& spki) {
   const uint8_t* p = spki.data();
   const uint8_t* const end = spki.data() + spki.size();
   der::Element outer, algorithm, key_oid, curve, bits;
-  if (!der::Next(p, end, 0x30, &outer) || p != end) return nullptr;
+  if (!der::Next(p, end, der::kSequence, &outer) || p != end) return nullptr;
   p = outer.content;
-  if (!der::Next(p, outer.end(), 0x30, &algorithm) || !der::Next(p, outer.end(), 0x03, &bits) ||
-      p != outer.end()) {
+  if (!der::Next(p, outer.end(), der::kSequence, &algorithm) ||
+      !der::Next(p, outer.end(), der::kBitString, &bits) || p != outer.end()) {
     return nullptr;
   }
   const uint8_t* a = algorithm.content;
-  if (!der::Next(a, algorithm.end(), 0x06, &key_oid) || !key_oid.Is(der::oid::kIdEcPublicKey) ||
-      !der::Next(a, algorithm.end(), 0x06, &curve) || a != algorithm.end() || bits.len < 2 ||
-      bits.content[0] != 0 || bits.content[1] != 0x04) {
+  if (!der::Next(a, algorithm.end(), der::kOid, &key_oid) ||
+      !key_oid.Is(der::oid::kIdEcPublicKey) || !der::Next(a, algorithm.end(), der::kOid, &curve) ||
+      a != algorithm.end() || bits.len < 2 || bits.content[0] != 0 || bits.content[1] != 0x04) {
     // Compressed points stay with the decoder, which remembers the form for re-encoding.
     return nullptr;
   }
