@@ -3,7 +3,7 @@
 // as the daemon runs it) in a fresh directory; N issuances on one thread, each one committed
 // (durable) before the next starts.
 //
-//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|key|both|all] [--threads 1] [--one-core]
+//   ca_bench --dir DIR [--n 2000] [--mode sign|issue|key|build|both|all] [--threads 1] [--one-core]
 //
 // --one-core pins the process (every thread) to one CPU: issue 3's "one core". With several
 // threads the commits' fsync waits overlap with other issuances' work (group commit), which is
@@ -15,6 +15,10 @@
 //        (what cfssl's sign does: the CSR is parsed and its signature verified; building the
 //        CSRs is untimed)
 // issue: Authority::IssueWithKey (server-side P-256 key generation included)
+// build: the ceiling of the other modes, not an issuance: a fresh serial, the leaf's DER
+//        encoded and signed (ca::LeafSigner, what IssueLeaf uses) under a P-256 CA, nothing
+//        checked against a profile and nothing persisted. The gap between this and "key" is
+//        what policy checks, the record and its durable commit cost.
 // Prints one line per mode: "RESULT ca_inproc_<mode> n=.. wall_s=.. per_s=.. p50_ms=.. p99_ms=..
 // cpu_ms_per_cert=..", which bench/run.sh collects.
 #include <sched.h>
@@ -32,6 +36,9 @@
 
 #include "bench/bench_util.hpp"
 #include "ca/authority.hpp"
+#include "ca/cert_builder.hpp"
+#include "ca/leaf_signer.hpp"
+#include "ca/serial.hpp"
 #include "common/clock.hpp"
 #include "pki/csr.hpp"
 #include "pki/key.hpp"
@@ -79,7 +86,7 @@ Options Parse(int argc, char** argv) {
     } else if (a == "--one-core") {
       o.one_core = true;
     } else {
-      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|key|both|all] [--threads T] "
+      Die("usage: ca_bench --dir DIR [--n N] [--mode sign|issue|key|build|both|all] [--threads T] "
           "[--one-core]");
     }
   }
@@ -166,7 +173,8 @@ int main(int argc, char** argv) {
   }
 
   auto want = [&](const char* mode) {
-    return o.mode == mode || o.mode == "all" || (o.mode == "both" && std::strcmp(mode, "key") != 0);
+    return o.mode == mode || o.mode == "all" ||
+           (o.mode == "both" && std::strcmp(mode, "key") != 0 && std::strcmp(mode, "build") != 0);
   };
   // Times `issue(i)` for every i over the configured threads and prints the RESULT line.
   auto measure = [&](const char* label, const char* what, auto issue) {
@@ -175,7 +183,7 @@ int main(int argc, char** argv) {
     auto lat = RunTimed(
         o.n, o.threads,
         [&](int i) {
-          ck::Result<ca::Issued> r = issue(i);
+          auto r = issue(i);
           if (!r.ok() && failed++ == 0) {
             std::fprintf(stderr, "%s failed: %s\n", what, r.status().ToString().c_str());
           }
@@ -198,6 +206,44 @@ int main(int argc, char** argv) {
       ca::KeyIssueRequest req;
       req.sans.dns_names = {Name("key", i)};
       return authority.IssueForPublicKey(keys[static_cast<size_t>(i)], req, clock.Now());
+    });
+  }
+  if (want("build")) {
+    std::printf("generating %d P-256 keys and a P-256 CA (untimed)...\n", o.n);
+    std::fflush(stdout);
+    std::vector<Bytes> spkis;
+    spkis.reserve(static_cast<size_t>(o.n));
+    for (int i = 0; i < o.n; ++i) {
+      auto key = pki::PrivateKey::Generate(pki::KeyType::kEcdsaP256);
+      if (!key.ok()) Die(key.status().ToString());
+      spkis.push_back(key->GetPublicKey().SpkiDer());
+    }
+    auto ca_key = pki::PrivateKey::Generate(pki::KeyType::kEcdsaP256);
+    if (!ca_key.ok()) Die(ca_key.status().ToString());
+    ca::CertTemplate ca_t;
+    ca_t.kind = ca::CertKind::kRoot;
+    ca_t.common_name = "ca_bench build ceiling";
+    ca_t.path_length = 0;
+    auto ca_serial = ca::NewSerial();
+    if (!ca_serial.ok()) Die(ca_serial.status().ToString());
+    ca_t.serial = *ca_serial;
+    ca_t.not_before = clock.Now() - std::chrono::hours(1);
+    ca_t.not_after = clock.Now() + std::chrono::hours(48);
+    auto ca_cert = ca::SignCertificate(ca_t, ca_key->GetPublicKey(), nullptr, *ca_key);
+    if (!ca_cert.ok()) Die(ca_cert.status().ToString());
+    auto signer = ca::LeafSigner::Create(*ca_cert, *ca_key);
+    if (!signer.ok()) Die(signer.status().ToString());
+    measure("ca_inproc_build", "LeafSigner::Sign", [&](int i) -> ck::Result<Bytes> {
+      ca::CertTemplate t;
+      t.kind = ca::CertKind::kLeaf;
+      t.common_name = Name("build", i);
+      ASSIGN_OR_RETURN(t.serial, ca::NewSerial());
+      const TimePoint now = clock.Now();
+      t.not_before = now - std::chrono::minutes(1);
+      t.not_after = now + std::chrono::hours(24);
+      t.ekus = {ca::ExtendedKeyUsage::kServerAuth};
+      t.sans = {{pki::SanType::kDns, t.common_name}};
+      return (*signer)->Sign(t, spkis[static_cast<size_t>(i)]);
     });
   }
   if (want("sign")) {

@@ -6,9 +6,11 @@
 #   bash bench/run.sh --only ca,api,acme,dashboard,inventory   # a subset (default: all five)
 #
 # What it measures (bench/README.md explains every figure):
-#   ca    openssl speed ecdsap256 (the signing ceiling) vs ca_bench (ca::Authority in process)
+#   ca    openssl speed ecdsap256 (the signing ceiling) vs ca_bench (ca::Authority in process;
+#         "build" mode: the leaf encoded and signed with nothing checked or stored, the ceiling)
 #   api   certkeeper's HTTPS admin API over mTLS (sign CSR / issue) vs `cfssl serve` (sign),
-#         1/4/16 clients; one bearer-token run (sign, 16 clients) for comparison
+#         1/4/16 clients; one bearer-token run (sign, 16 clients) for comparison; the disk's
+#         fdatasync latency (fsync_probe), the floor of any durable answer
 #   inventory  10,000 and 1,000,000 certificates in the store: due scan, list API p50/p99 (HTTPS,
 #         100 per page), /metrics render time (--quick: 10,000 only)
 #   acme  N certificates from a local Pebble: certkeeper CLI one at a time, certkeeper one process
@@ -35,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
     --skip-build) SKIP_BUILD=1 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--quick] [--only ca,api,acme,dashboard,inventory] [--skip-build]" >&2; exit 2 ;;
   esac
   shift
@@ -79,7 +81,7 @@ if [[ $SKIP_BUILD == 0 ]]; then
   log "building certkeeper + bench programs in $BUILD (Release)"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCK_BENCH=ON \
     -DCK_BUILD_TESTS=OFF >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; die "cmake configure failed"; }
-  targets=(ca_bench api_load acme_bench inventory_bench)
+  targets=(ca_bench api_load acme_bench inventory_bench fsync_probe)
   [[ -n "${CERTKEEPER:-}" ]] || targets+=(certkeeper)
   nice -n 5 cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" \
     >"$BUILD.build.log" 2>&1 || { tail -40 "$BUILD.build.log"; die "build failed (log: $BUILD.build.log)"; }
@@ -88,7 +90,7 @@ fi
 CK="${CERTKEEPER:-$BUILD/daemon/certkeeper}"
 [[ -x "$CK" ]] || die "certkeeper binary not found at $CK"
 # Only the programs the chosen phases run (the dashboard phase needs none of them).
-progs=(); want ca && progs+=(ca_bench); want api && progs+=(api_load); want acme && progs+=(acme_bench)
+progs=(); want ca && progs+=(ca_bench); want api && progs+=(api_load fsync_probe); want acme && progs+=(acme_bench)
 want inventory && progs+=(inventory_bench)
 for p in "${progs[@]}"; do [[ -x "$BUILD/bench/$p" ]] || die "$BUILD/bench/$p missing"; done
 
@@ -145,6 +147,7 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }  # field "RESULT line" ke
 {
   echo "certkeeper bench $(date -u +%FT%TZ) quick=$QUICK only=$ONLY"
   echo "machine: $(nproc) cpus, $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "RESULT machine cpus=$(nproc)"
   echo "certkeeper $("$CK" --version 2>/dev/null | head -1) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty'))"
   echo "peers: $(openssl version); $(dpkg-query -W -f='${Package} ${Version}; ' pebble lego certbot golang-cfssl 2>/dev/null)"
   echo "state on: $(df -T "$WORK" | awk 'NR==2 {print $2, $7}')"
@@ -172,6 +175,9 @@ fi
 # 2. Admin API (HTTPS, mTLS client certificate, keep-alive) vs cfssl serve (HTTP), same CSRs
 # =============================================================================================
 if want api; then
+  # The floor under every durable answer: one fdatasync on the disk that holds the state.
+  log "fsync_probe: 1 KiB write + fdatasync in $WORK (the least a durable issuance waits)"
+  "$BUILD/bench/fsync_probe" --dir "$WORK" | grep '^RESULT' | tee -a "$RAW" >&2
   CSRS="$WORK/csrs"; mkdir -p "$CSRS"
   "$BUILD/bench/api_load" gen-csrs --dir "$CSRS" --n "$API_N" >&2
 

@@ -74,7 +74,9 @@ def main():
         print("\n## Internal CA, one core (issue 3)\n")
         rows = [["openssl speed ecdsap256 (raw P-256 sign, the ceiling)", fmt(speed), "-", "-",
                  fmt(1000 / speed, 3) if speed == speed and speed > 0 else "-", "100%"]]
-        rows_def = [("ca_inproc_key", "certkeeper in-process IssueForPublicKey (build+sign+persist), 1 thread"),
+        rows_def = [("ca_inproc_build", "ceiling: leaf encoded + signed only (LeafSigner; nothing checked or stored), 1 thread"),
+                    ("ca_inproc_build_1core_t32", "ceiling: leaf encoded + signed only, one core, 32 threads"),
+                    ("ca_inproc_key", "certkeeper in-process IssueForPublicKey (build+sign+persist), 1 thread"),
                     ("ca_inproc_sign", "certkeeper in-process SignCsrDer (+ CSR parse and verify), 1 thread"),
                     ("ca_inproc_issue", "certkeeper in-process IssueWithKey (+ keygen), 1 thread")]
         rows_def += [("ca_inproc_key_1core_t32",
@@ -97,6 +99,11 @@ def main():
             print(f"\nbuild+sign+persist costs {1000 * cpu:.0f} us of CPU per certificate on one core, "
                   f"of which the signature is {1e6 / speed:.0f} us (openssl speed); 60% of the raw "
                   f"sign rate would leave {1e6 / (0.6 * speed) - 1e6 / speed:.0f} us for everything else.")
+        build = num(g("ca_inproc_build_1core_t32"), "cpu_ms_per_cert")
+        if build == build and cpu == cpu and cpu > build:
+            print(f"the leaf's encoding and signature alone cost {1000 * build:.0f} us per certificate "
+                  f"on that core (ca_inproc_build); the profile and name checks, the record, its event "
+                  f"and their durable commit cost the other {1000 * (cpu - build):.0f} us.")
         for label, what in [("ca_inproc_key_1core_t32", "build+sign+persist (IssueForPublicKey)"),
                             ("ca_inproc_sign_1core_t32", "SignCsrDer (CSR parsed and verified)"),
                             ("ca_inproc_issue_1core_t32", "IssueWithKey (key generated)")]:
@@ -157,6 +164,40 @@ def main():
             print(f"\nbest certkeeper API rate = {pct(mx, speed)} of openssl speed; certkeeper is HTTPS "
                   f"(TLS 1.2+, {main_auth}, every request logged), "
                   "cfssl plain HTTP (loglevel 2).")
+
+    # --- floors under the API target: what no implementation on this machine can go below ---
+    fs = num(g("disk_fdatasync_overwrite"), "p50_us")
+    fs_append = num(g("disk_fdatasync_append"), "p50_us")
+    verify = num(g("openssl_speed_ecdsap256"), "verify_per_s")
+    cpus = num(g("machine"), "cpus")
+    if levels and fs == fs:
+        print("\n## Floors under the API target (issue 3: >= 3x cfssl, durable)\n")
+        print(f"disk under the state directory: 1 KiB write + fdatasync p50 {fs:.0f} us into allocated "
+              f"blocks, {fmt(fs_append, 0)} us appending (fsync_probe); every answer waits for one.")
+        if verify == verify and speed == speed:
+            crypto = 1e6 / verify + 1e6 / speed
+            print(f"one CSR signature verified + one certificate signed: {crypto:.0f} us of CPU "
+                  f"(openssl speed: verify {1e6 / verify:.0f} us, sign {1e6 / speed:.0f} us).")
+        for c in levels:
+            cf = num(g(f"cfssl_sign_c{c}"), "per_s")
+            if cf != cf or cf <= 0:
+                continue
+            need = 3 * cf
+            line = f"- {c} client(s): 3x cfssl = {need:,.0f}/s"
+            if c == 1:
+                budget = 1e6 / need
+                line += (f" = one round trip every {budget:.0f} us; the fdatasync alone takes {fs:.0f} us")
+                if verify == verify and speed == speed:
+                    line += f", verify + sign + fdatasync {crypto + fs:.0f} us"
+                line += ": out of reach while the answer waits for its record" if fs >= budget or (
+                    verify == verify and crypto + fs >= budget) else ""
+            elif cpus == cpus and cpus > 0:
+                per_req = cpus * 1e6 / need
+                line += (f" = {per_req:.0f} us of CPU per request on {cpus:.0f} cores, for the load "
+                         f"generator and the server together")
+                if verify == verify and speed == speed:
+                    line += f"; verify + sign alone take {crypto:.0f} us of it"
+            print(line + ".")
 
     # --- ACME ---
     acme = [("ck_cli_seq", "certkeeper acme issue, 1 process per cert", "1"),
