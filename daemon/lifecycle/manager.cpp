@@ -84,6 +84,10 @@ struct Manager::Entry {
   bool busy = false;
   int deploy_failures = 0;
   std::optional<TimePoint> deploy_retry_at;
+  // Which issuer (id) issued the certificate in service, read once per serial from its
+  // "renewed" event; empty when unknown (imported, or issued before events named issuers).
+  std::string issued_by_serial;
+  std::string issued_by;
 };
 
 Manager::Manager(store::Store& store, Clock& clock, IssuerResolver issuers,
@@ -223,6 +227,32 @@ std::optional<renewal::RenewalPlan> Manager::PlanFor(Entry& e, const Current& cu
   return e.plan;
 }
 
+std::string Manager::IssuerOfCurrent(Entry& e, const Current& current) {
+  const std::string& serial = current.record.serial_hex;
+  {
+    std::lock_guard lock(mu_);
+    if (e.issued_by_serial == serial) return e.issued_by;
+  }
+  std::string found;
+  store::EventQuery q;
+  q.certificate_name = current.record.name;
+  q.kind = "renewed";
+  q.limit = 20;  // newest first: the one for the serial in service is among the latest
+  auto events = store_.ListEvents(q);
+  if (!events.ok()) return "";  // unknown this pass; asked again at the next
+  for (const auto& ev : *events) {
+    auto details = nlohmann::json::parse(ev.details_json, nullptr, false);
+    if (details.is_object() && details.value("serial", "") == serial) {
+      found = details.value("issuer", "");
+      break;
+    }
+  }
+  std::lock_guard lock(mu_);
+  e.issued_by_serial = serial;
+  e.issued_by = found;
+  return found;
+}
+
 TimePoint Manager::Process(Entry& e, TimePoint now) {
   TimePoint wake = now + options_.max_sleep;
   auto current = LoadCurrent(e);
@@ -251,6 +281,13 @@ TimePoint Manager::Process(Entry& e, TimePoint now) {
                                     : "the store holds no key for the certificate in service";
   } else if (force) {
     why = "renewal forced";
+  } else if (const std::string by = IssuerOfCurrent(e, **current);
+             !by.empty() && by != e.spec.issuer && by != e.spec.fallback_issuer) {
+    // The configuration moved the certificate to another issuer (say from ACME staging to
+    // production): as cert-manager does, re-issue now rather than at the next renewal. A
+    // certificate from the fallback issuer is left until its renewal, or every failover
+    // would turn into a re-issue against the failing primary.
+    why = "the issuer changed (" + by + " -> " + e.spec.issuer + ")";
   } else if (issuer.ok() && (*issuer)->HasUnfinishedIssuance(e.spec.name)) {
     why = "resuming an interrupted issuance";
   } else {

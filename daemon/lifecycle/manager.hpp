@@ -105,6 +105,7 @@ class Manager {
   Status MaintainPins(Entry& e, const std::optional<Current>& current, TimePoint now);
   Status DeployIfNeeded(Entry& e, const Current& current);
   std::optional<renewal::RenewalPlan> PlanFor(Entry& e, const Current& current, TimePoint now);
+  std::string IssuerOfCurrent(Entry& e, const Current& current);
   static bool AllowedToPull(const Entry& e, const web::Identity& who);
   web::ManagedCertificateView ViewOf(Entry& e, TimePoint now);
   Result<int64_t> StoreNewKey(const std::string& name, pki::KeyType type, const char* purpose,

@@ -87,6 +87,7 @@ class ManagerTest : public ca::testing::AuthorityFixture {
     clock_ = std::make_unique<FakeClock>(now_);
     InitCa();
     ca_issuer_ = std::make_unique<CaIssuer>(*authority_, *clock_, "svc");
+    server_issuer_ = std::make_unique<CaIssuer>(*authority_, *clock_, "server");
     NewManager();
   }
 
@@ -97,6 +98,7 @@ class ManagerTest : public ca::testing::AuthorityFixture {
         [this](const std::string& id) -> Result<Issuer*> {
           if (id == "ca:svc") return static_cast<Issuer*>(ca_issuer_.get());
           if (id == "ca:broken") return static_cast<Issuer*>(&broken_);
+          if (id == "ca:server") return static_cast<Issuer*>(server_issuer_.get());
           return NotFoundError("no issuer " + id);
         },
         [this](const nlohmann::json&,
@@ -140,6 +142,7 @@ class ManagerTest : public ca::testing::AuthorityFixture {
 
   std::unique_ptr<FakeClock> clock_;
   std::unique_ptr<CaIssuer> ca_issuer_;
+  std::unique_ptr<CaIssuer> server_issuer_;
   BrokenIssuer broken_;
   DeployLog deploys_;
   std::unique_ptr<Manager> manager_;
@@ -272,6 +275,51 @@ TEST_F(ManagerTest, ChangedNamesAreReissued) {
   ASSERT_EQ(active.size(), 1u);
   EXPECT_EQ(active[0].sans.size(), 2u);
   EXPECT_EQ(Issued("api"), 2u);
+}
+
+TEST_F(ManagerTest, ChangedIssuerIsReissuedOnce) {
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  ASSERT_EQ(Issued("api"), 1u);
+  const std::string first = Active("api")[0].serial_hex;
+
+  auto spec = Spec();
+  spec.issuer = "ca:server";
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  ASSERT_EQ(Issued("api"), 2u) << "the new issuer re-issues at once, not at the renewal";
+  const auto active = Active("api");
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_NE(active[0].serial_hex, first);
+  EXPECT_EQ(Live(), active[0].serial_hex);
+  store::EventQuery q;
+  q.certificate_name = "api";
+  q.kind = "renewed";
+  auto events = store_->ListEvents(q);
+  ASSERT_OK(events);
+  ASSERT_FALSE(events->empty());
+  EXPECT_NE(events->front().message.find("the issuer changed (ca:svc -> ca:server)"),
+            std::string::npos)
+      << events->front().message;
+
+  // Issued by the configured issuer now: nothing more to do, also after a restart.
+  manager_->RunOnce();
+  NewManager();
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  EXPECT_EQ(Issued("api"), 2u);
+}
+
+TEST_F(ManagerTest, CertificateFromTheFallbackIssuerWaitsForItsRenewal) {
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  // ca:svc becomes the fallback of a new primary: what it issued stays in service until due.
+  auto spec = Spec();
+  spec.issuer = "ca:server";
+  spec.fallback_issuer = "ca:svc";
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  EXPECT_EQ(Issued("api"), 1u);
 }
 
 TEST_F(ManagerTest, ReuseKeyKeepsTheKeyAcrossRenewals) {
