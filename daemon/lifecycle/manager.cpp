@@ -88,6 +88,10 @@ struct Manager::Entry {
   // "renewed" event; empty when unknown (imported, or issued before events named issuers).
   std::string issued_by_serial;
   std::string issued_by;
+  // The operator forced the renewal in service: its deploy goes ahead inside a change freeze.
+  bool deploy_despite_freeze = false;
+  // A deploy held back by a change freeze until this instant (logged once per freeze).
+  std::optional<TimePoint> deploy_deferred_until;
 };
 
 Manager::Manager(store::Store& store, Clock& clock, IssuerResolver issuers,
@@ -305,6 +309,10 @@ TimePoint Manager::Process(Entry& e, TimePoint now) {
     if (force || !next_attempt || now >= *next_attempt) {
       Status s = IssueNow(e, *current, why, now);
       if (s.ok()) {
+        {
+          std::lock_guard lock(mu_);
+          e.deploy_despite_freeze = force;
+        }
         current = LoadCurrent(e);
         if (!current.ok()) return now + std::chrono::seconds(30);
         if (e.spec.pins) (void)MaintainPins(e, *current, now);
@@ -497,6 +505,47 @@ Status Manager::IssueNow(Entry& e, const std::optional<Current>& current, const 
   return result;
 }
 
+bool Manager::HoldDeployForFreeze(Entry& e, const config::CertificateConfig& spec,
+                                  const std::vector<store::ConsumerRecord>& rows,
+                                  const Current& current) {
+  const TimePoint now = clock_.Now();
+  const auto freeze = renewal::FreezeAt(spec.renewal.freezes, now);
+  {
+    std::lock_guard lock(mu_);
+    if (!freeze) e.deploy_deferred_until.reset();
+    if (!freeze || e.deploy_despite_freeze) return false;
+  }
+  // Held only while every consumer that would change keeps serving a certificate that stays
+  // valid past the freeze by the renewal planner's margin (lifetime/10). A consumer with
+  // nothing deployed yet, or whose certificate would run out first, is deployed now: a freeze
+  // cannot make an outage any better.
+  for (const auto& row : rows) {
+    if (row.last_deployed_serial == current.record.serial_hex) continue;
+    if (row.last_deployed_serial.empty()) return false;
+    store::CertificateQuery q;
+    q.name = spec.name;
+    q.serial_hex = row.last_deployed_serial;
+    auto served = store_.ListCertificates(q);
+    if (!served.ok() || served->empty()) return false;
+    const auto& c = served->front();
+    const auto margin = (c.not_after - c.not_before) / renewal::kSafetyDivisor;
+    if (c.not_after - margin < freeze->end) return false;
+  }
+  std::lock_guard lock(mu_);
+  // The next attempt is the freeze's end (a retry already due would otherwise spin).
+  e.deploy_retry_at = freeze->end;
+  if (e.deploy_deferred_until != freeze->end) {
+    e.deploy_deferred_until = freeze->end;
+    const std::string name =
+        freeze->name.empty() ? "change freeze" : "change freeze '" + freeze->name + "'";
+    log::Info("deploy held by a change freeze", {{"cert", spec.name},
+                                                 {"serial", current.record.serial_hex},
+                                                 {"freeze", name},
+                                                 {"until", FormatRfc3339(freeze->end)}});
+  }
+  return true;
+}
+
 Status Manager::DeployIfNeeded(Entry& e, const Current& current) {
   config::CertificateConfig spec;
   {
@@ -519,6 +568,7 @@ Status Manager::DeployIfNeeded(Entry& e, const Current& current) {
     push_targets.push_back(target);
   }
   if (!needed) return OkStatus();
+  if (HoldDeployForFreeze(e, spec, push_rows, current)) return OkStatus();
 
   deploy::Material m;
   m.name = spec.name;
@@ -576,6 +626,8 @@ Status Manager::DeployIfNeeded(Entry& e, const Current& current) {
   if (report.status.ok()) {
     e.deploy_failures = 0;
     e.deploy_retry_at.reset();
+    e.deploy_deferred_until.reset();
+    e.deploy_despite_freeze = false;
     log::Info("deployed", {{"cert", spec.name},
                            {"serial", m.serial_hex},
                            {"targets", std::to_string(push_rows.size())}});

@@ -104,6 +104,10 @@ class Manager {
                     const pins::PinSetState& state);
   Status MaintainPins(Entry& e, const std::optional<Current>& current, TimePoint now);
   Status DeployIfNeeded(Entry& e, const Current& current);
+  // True when a change freeze holds this deploy back (consumers keep a certificate that
+  // outlasts the freeze); the entry then remembers when the freeze ends.
+  bool HoldDeployForFreeze(Entry& e, const config::CertificateConfig& spec,
+                           const std::vector<store::ConsumerRecord>& rows, const Current& current);
   std::optional<renewal::RenewalPlan> PlanFor(Entry& e, const Current& current, TimePoint now);
   std::string IssuerOfCurrent(Entry& e, const Current& current);
   static bool AllowedToPull(const Entry& e, const web::Identity& who);

@@ -65,6 +65,13 @@ std::string FractionText(double fraction) {
 
 }  // namespace
 
+std::optional<ChangeFreeze> FreezeAt(const std::vector<ChangeFreeze>& freezes, TimePoint t) {
+  for (const auto& f : MergeFreezes(freezes)) {
+    if (t >= f.start && t < f.end) return ChangeFreeze{f.start, f.end, f.name};
+  }
+  return std::nullopt;
+}
+
 std::string_view RenewalReasonName(RenewalReason reason) {
   switch (reason) {
     case RenewalReason::kLifetimeFraction: return "lifetime_fraction";

@@ -118,6 +118,10 @@ Status ValidateRenewalPolicy(const RenewalPolicy& policy);
 Result<RenewalPlan> PlanRenewal(const CertificateFacts& cert, const std::optional<AriWindow>& ari,
                                 TimePoint now, const RenewalPolicy& policy, Rng& rng);
 
+// The change freeze in force at `t`, overlapping and touching freezes merged into one (so its
+// end is when changes are allowed again; names joined with '+'); nullopt outside every freeze.
+std::optional<ChangeFreeze> FreezeAt(const std::vector<ChangeFreeze>& freezes, TimePoint t);
+
 // "90d", "2h24m", "-3h12m", "2.4s": a span rounded to what a person wants to read.
 std::string FormatSpan(Duration d);
 

@@ -322,6 +322,73 @@ TEST_F(ManagerTest, CertificateFromTheFallbackIssuerWaitsForItsRenewal) {
   EXPECT_EQ(Issued("api"), 1u);
 }
 
+// A renewal before a change freeze whose deploy keeps failing: the retries stop at the freeze
+// while the consumer's certificate outlasts it, and resume when it ends.
+TEST_F(ManagerTest, DeployRetriesWaitForTheEndOfAChangeFreeze) {
+  const TimePoint t0 = clock_->Now();
+  auto spec = Spec();
+  // The 24-hour certificate renews at 12h +- 29m; the freeze starts after that.
+  spec.renewal.freezes = {{t0 + hours(12) + minutes(40), t0 + hours(16), "launch"}};
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  const std::string first = Live();
+  ASSERT_FALSE(first.empty());
+
+  clock_->Set(*manager_->Get("api")->next_renewal_at);
+  deploys_.fail_verify = 1000;
+  manager_->RunOnce();
+  const std::string second = Active("api")[0].serial_hex;
+  ASSERT_NE(second, first);
+  EXPECT_EQ(Live(), first) << "the failed deploy rolled back";
+  const size_t attempts = deploys_.committed.size();
+
+  clock_->Set(t0 + hours(13));  // inside the freeze; the retry is due
+  TimePoint wake = manager_->RunOnce();
+  EXPECT_EQ(deploys_.committed.size(), attempts) << "no deploy inside the freeze";
+  EXPECT_GE(wake, clock_->Now() + minutes(1)) << "the held retry does not spin";
+  EXPECT_LE(wake, t0 + hours(16));
+  clock_->Set(t0 + hours(15));
+  manager_->RunOnce();
+  EXPECT_EQ(deploys_.committed.size(), attempts);
+
+  deploys_.fail_verify = 0;
+  clock_->Set(t0 + hours(16));
+  manager_->RunOnce();
+  EXPECT_EQ(Live(), second);
+  EXPECT_EQ(Issued("api"), 2u);
+}
+
+TEST_F(ManagerTest, FreezeDoesNotHoldADeployTheConsumerCannotWaitFor) {
+  const TimePoint t0 = clock_->Now();
+  auto spec = Spec();
+  // The first certificate (24h) would expire inside this freeze.
+  spec.renewal.freezes = {{t0 + hours(12) + minutes(40), t0 + hours(30), "long"}};
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  clock_->Set(*manager_->Get("api")->next_renewal_at);
+  deploys_.fail_verify = 1;
+  manager_->RunOnce();
+  const std::string second = Active("api")[0].serial_hex;
+  ASSERT_NE(Live(), second);
+
+  clock_->Set(t0 + hours(13));
+  manager_->RunOnce();
+  EXPECT_EQ(Live(), second) << "deployed inside the freeze: the old certificate would run out";
+}
+
+TEST_F(ManagerTest, ForcedRenewalInsideAFreezeIsDeployed) {
+  const TimePoint t0 = clock_->Now();
+  auto spec = Spec();
+  spec.renewal.freezes = {{t0 + hours(1), t0 + hours(5), ""}};
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  clock_->Set(t0 + hours(2));
+  ASSERT_OK(manager_->RequestRenewal("api", true));
+  manager_->RunOnce();
+  ASSERT_EQ(Issued("api"), 2u);
+  EXPECT_EQ(Live(), Active("api")[0].serial_hex) << "the operator asked for it";
+}
+
 TEST_F(ManagerTest, ReuseKeyKeepsTheKeyAcrossRenewals) {
   auto spec = Spec();
   spec.reuse_key = true;

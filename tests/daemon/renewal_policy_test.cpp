@@ -568,5 +568,24 @@ TEST(RenewalSimulationTest, NinetyDayCertificateForAYearWithFreezes) {
   EXPECT_GE(r.min_remaining, 9 * kDay);
 }
 
+TEST(RenewalPolicyTest, FreezeAtMergesOverlappingAndTouchingFreezes) {
+  const TimePoint t0 = FromUnixSeconds(1'800'000'000);
+  const std::vector<ChangeFreeze> freezes = {{t0 + hours(5), t0 + hours(8), "b"},
+                                             {t0, t0 + hours(2), "a"},
+                                             {t0 + hours(2), t0 + hours(3), "a2"},
+                                             {t0 + hours(7), t0 + hours(9), "c"}};
+  EXPECT_FALSE(FreezeAt(freezes, t0 - seconds(1)).has_value());
+  auto f = FreezeAt(freezes, t0 + hours(1));
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->end, t0 + hours(3)) << "touching freezes are one";
+  EXPECT_EQ(f->name, "a+a2");
+  EXPECT_FALSE(FreezeAt(freezes, t0 + hours(3)).has_value()) << "the end is not inside";
+  f = FreezeAt(freezes, t0 + hours(6));
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->start, t0 + hours(5));
+  EXPECT_EQ(f->end, t0 + hours(9));
+  EXPECT_FALSE(FreezeAt({}, t0).has_value());
+}
+
 }  // namespace
 }  // namespace ck::renewal
