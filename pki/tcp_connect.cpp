@@ -12,13 +12,10 @@
 #include <cstring>
 #include <memory>
 
+#include "pki/resolve.hpp"
+
 namespace ck::pki {
 namespace {
-
-struct AddrInfoFree {
-  void operator()(addrinfo* ai) const { freeaddrinfo(ai); }
-};
-using AddrInfoPtr = std::unique_ptr<addrinfo, AddrInfoFree>;
 
 std::string FormatSockaddr(const sockaddr* sa) {
   char buf[INET6_ADDRSTRLEN] = {0};
@@ -75,21 +72,8 @@ Result<TcpConnection> ConnectTcp(const std::string& host, uint16_t port, Deadlin
     return InvalidArgumentError("host name contains a NUL byte");  // the resolver would truncate
   }
   if (port == 0) return InvalidArgumentError("port 0 is not a valid destination (" + where + ")");
-  std::string name = host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-    name = name.substr(1, name.size() - 2);
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* raw = nullptr;
-  // getaddrinfo has no timeout of its own; the resolver's (resolv.conf) applies.
-  int gai = ::getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &raw);
-  AddrInfoPtr addrs(raw);
-  if (gai != 0) {
-    return UnavailableError("cannot resolve '" + host + "': " + ::gai_strerror(gai));
-  }
+  // Resolution counts against the same deadline as the connection attempts.
+  ASSIGN_OR_RETURN(AddrInfoPtr addrs, ResolveHost(host, port, deadline));
   std::string errors;
   bool timed_out = false;
   for (const addrinfo* ai = addrs.get(); ai != nullptr; ai = ai->ai_next) {

@@ -1,5 +1,6 @@
-// A TCP connection with a deadline: name resolution, then each resolved address (IPv6 and
-// IPv4) in turn with a non-blocking connect, until one answers or time runs out.
+// A TCP connection with a deadline: name resolution (pki/resolve, bounded by the same
+// deadline), then each resolved address (IPv6 and IPv4) in turn with a non-blocking connect,
+// until one answers or time runs out.
 #pragma once
 
 #include <chrono>
