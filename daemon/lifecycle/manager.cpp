@@ -1,7 +1,10 @@
 #include "daemon/lifecycle/manager.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include "common/log.hpp"
 #include "daemon/metrics/daemon_metrics.hpp"
@@ -194,13 +197,35 @@ TimePoint Manager::RunOnce() {
   }
   const TimePoint now = clock_.Now();
   TimePoint wake = now + options_.max_sleep;
-  for (auto& e : work) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) break;
+  std::mutex wake_mu;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < work.size(); i = next++) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      const TimePoint w = Process(*work[i], now);
+      std::lock_guard lock(wake_mu);
+      wake = std::min(wake, w);
     }
-    wake = std::min(wake, Process(*e, now));
+  };
+  // Each entry is processed by exactly one thread; what entries share (the store, issuers,
+  // metrics, the rng under mu_) is thread-safe, and deploys take deploy_mu_.
+  const size_t threads =
+      std::min(work.size(), static_cast<size_t>(std::max(1, options_.concurrency)));
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(worker);
+    } catch (const std::system_error& e) {
+      log::Warn("fewer renewal workers than configured",
+                {{"started", std::to_string(t)}, {"reason", e.what()}});
+      break;
+    }
   }
+  worker();
+  for (auto& h : helpers) h.join();
   return std::max(wake, now + milliseconds(100));
 }
 
@@ -599,7 +624,10 @@ Status Manager::DeployIfNeeded(Entry& e, const Current& current) {
     std::lock_guard lock(mu_);
     e.busy = true;
   }
-  if (report.status.ok()) report = deploy::DeployAll(targets, m);
+  if (report.status.ok()) {
+    std::lock_guard deploying(deploy_mu_);
+    report = deploy::DeployAll(targets, m);
+  }
   const TimePoint done = clock_.Now();
   nlohmann::json details = nlohmann::json::array();
   for (size_t i = 0; i < push_rows.size(); ++i) {

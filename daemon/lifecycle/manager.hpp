@@ -51,6 +51,10 @@ struct ManagerOptions {
   std::chrono::milliseconds verify_timeout{30000};
   // Wake at least this often even when nothing is due (picks up clock jumps, ARI changes).
   std::chrono::seconds max_sleep{300};
+  // Certificates processed at once in a pass: one slow issuance (an ACME order waiting for
+  // DNS propagation, a CA that times out) does not hold up the others' renewals. Deploys still
+  // run one at a time (HAProxy's runtime API, for one, allows one certificate transaction).
+  int concurrency = 4;
   std::string version;  // for the status view
 };
 
@@ -122,6 +126,7 @@ class Manager {
   IssuerResolver issuers_;
   DeployerFactory deployers_;
   ManagerOptions options_;
+  std::mutex deploy_mu_;  // one deploy (validate, commit, verify, rollback) at a time
   TimePoint started_at_;
   SystemRng rng_;
 

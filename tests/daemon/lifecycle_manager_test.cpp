@@ -2,7 +2,10 @@
 // and recording deployers running through the real DeployAll pipeline.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -22,8 +25,11 @@ using std::chrono::seconds;
 // What the recording deployers saw, shared across manager instances ("restarts").
 struct DeployLog {
   std::mutex mu;
-  std::vector<std::string> committed;  // serials, in order
-  std::string live;                    // serial after the last commit/rollback
+  std::chrono::milliseconds commit_delay{0};  // widens the commit window (concurrency tests)
+  int committing = 0;                         // commits in progress now
+  int most_committing = 0;                    // the most ever at once
+  std::vector<std::string> committed;         // serials, in order
+  std::string live;                           // serial after the last commit/rollback
   std::string previous;
   int fail_verify = 0;  // fail this many next verifications
 };
@@ -42,7 +48,15 @@ class RecordingDeployer final : public deploy::Deployer {
     return OkStatus();
   }
   Status Commit(const deploy::Material& m) override {
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(log_.mu);
+      delay = log_.commit_delay;
+      log_.most_committing = std::max(log_.most_committing, ++log_.committing);
+    }
+    std::this_thread::sleep_for(delay);
     std::lock_guard lock(log_.mu);
+    --log_.committing;
     log_.previous = log_.live;
     log_.live = m.serial_hex;
     log_.committed.push_back(m.serial_hex);
@@ -64,6 +78,41 @@ class RecordingDeployer final : public deploy::Deployer {
 
  private:
   DeployLog& log_;
+};
+
+// An issuer that answers only once the test opens it (an ACME order stuck waiting for DNS).
+class HeldIssuer final : public Issuer {
+ public:
+  explicit HeldIssuer(Issuer& real) : real_(real) {}
+  const std::string& id() const override { return id_; }
+  Result<int64_t> Issue(const IssueRequest& request) override {
+    {
+      std::unique_lock lock(mu_);
+      waiting_ = true;
+      cv_.notify_all();
+      if (!cv_.wait_for(lock, std::chrono::seconds(20), [&] { return open_; })) {
+        return DeadlineExceededError("held issuer was never opened");
+      }
+    }
+    return real_.Issue(request);
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool WaitUntilWaiting() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return waiting_; });
+  }
+
+ private:
+  Issuer& real_;
+  std::string id_ = "ca:held";
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool waiting_ = false;
+  bool open_ = false;
 };
 
 // An issuer that always fails, to exercise backoff and failover.
@@ -99,6 +148,7 @@ class ManagerTest : public ca::testing::AuthorityFixture {
           if (id == "ca:svc") return static_cast<Issuer*>(ca_issuer_.get());
           if (id == "ca:broken") return static_cast<Issuer*>(&broken_);
           if (id == "ca:server") return static_cast<Issuer*>(server_issuer_.get());
+          if (id == "ca:held" && held_) return static_cast<Issuer*>(held_.get());
           return NotFoundError("no issuer " + id);
         },
         [this](const nlohmann::json&,
@@ -143,6 +193,7 @@ class ManagerTest : public ca::testing::AuthorityFixture {
   std::unique_ptr<FakeClock> clock_;
   std::unique_ptr<CaIssuer> ca_issuer_;
   std::unique_ptr<CaIssuer> server_issuer_;
+  std::unique_ptr<HeldIssuer> held_;
   BrokenIssuer broken_;
   DeployLog deploys_;
   std::unique_ptr<Manager> manager_;
@@ -387,6 +438,37 @@ TEST_F(ManagerTest, ForcedRenewalInsideAFreezeIsDeployed) {
   manager_->RunOnce();
   ASSERT_EQ(Issued("api"), 2u);
   EXPECT_EQ(Live(), Active("api")[0].serial_hex) << "the operator asked for it";
+}
+
+TEST_F(ManagerTest, ASlowIssuanceDoesNotHoldUpTheOthers) {
+  held_ = std::make_unique<HeldIssuer>(*ca_issuer_);
+  auto slow = Spec("a-slow");  // first in name order: a sequential pass would wait on it
+  slow.issuer = "ca:held";
+  ASSERT_OK(manager_->Configure({slow, Spec("b-fast"), Spec("c-fast")}));
+  std::thread pass([&] { manager_->RunOnce(); });
+  ASSERT_TRUE(held_->WaitUntilWaiting());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((Active("b-fast").empty() || Active("c-fast").empty()) &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Active("b-fast").size(), 1u) << "issued while a-slow's issuer still holds";
+  EXPECT_EQ(Active("c-fast").size(), 1u);
+  EXPECT_TRUE(Active("a-slow").empty());
+  held_->Open();
+  pass.join();
+  EXPECT_EQ(Active("a-slow").size(), 1u);
+  EXPECT_EQ(manager_->Summary().failing, 0);
+}
+
+TEST_F(ManagerTest, DeploysRunOneAtATime) {
+  deploys_.commit_delay = std::chrono::milliseconds(30);
+  ASSERT_OK(manager_->Configure({Spec("a"), Spec("b"), Spec("c"), Spec("d")}));
+  manager_->RunOnce();
+  for (const char* name : {"a", "b", "c", "d"}) EXPECT_EQ(Active(name).size(), 1u) << name;
+  std::lock_guard lock(deploys_.mu);
+  EXPECT_EQ(deploys_.committed.size(), 4u);
+  EXPECT_EQ(deploys_.most_committing, 1);
 }
 
 TEST_F(ManagerTest, ReuseKeyKeepsTheKeyAcrossRenewals) {
