@@ -35,12 +35,16 @@ Result<std::vector<web::AlertView>> DaemonBackend::ListAlerts(const web::AlertFi
 }
 
 Result<web::AlertView> DaemonBackend::AcknowledgeAlert(int64_t id, const std::string& by) {
-  ASSIGN_OR_RETURN(store::AlertRecord a, store_.GetAlert(id));
-  if (!a.acknowledged_at) {  // the first acknowledgement is the one that counts
+  store::AlertRecord a;
+  // Read and write in one transaction: the alert engine writes whole rows too, in
+  // transactions of its own, so neither overwrites the other's fields.
+  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+    ASSIGN_OR_RETURN(a, tx.GetAlert(id));
+    if (a.acknowledged_at) return OkStatus();  // the first acknowledgement is the one that counts
     a.acknowledged_at = clock_.Now();
     a.acknowledged_by = by;
-    RETURN_IF_ERROR(store_.PutAlert(a).status());
-  }
+    return tx.PutAlert(a).status();
+  }));
   return ToView(a);
 }
 

@@ -38,6 +38,7 @@ struct AlertNotice {
   std::string message;
   TimePoint opened_at;
   std::optional<TimePoint> resolved_at;
+  int reminder = 0;  // firing notices only: 0 the first, N the Nth reminder (repeat_interval)
 };
 
 std::string_view NoticeStateName(AlertNotice::State s);  // "firing" | "resolved" | "test"

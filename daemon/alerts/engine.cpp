@@ -15,6 +15,8 @@ using nlohmann::json;
 
 constexpr char kNotified[] = "notified";
 constexpr char kResolvedNotified[] = "resolved_notified";
+constexpr char kRemindedAt[] = "reminded_at";  // RFC 3339, the last reminder that went out
+constexpr char kReminders[] = "reminders";     // how many went out
 
 json Details(const store::AlertRecord& r) {
   auto j = json::parse(r.details_json, nullptr, false);
@@ -89,23 +91,66 @@ Result<store::AlertRecord> AlertEngine::Notify(store::AlertRecord record, bool r
     }
   }
   if (!progressed && !complete) return record;
-  // Re-read so a concurrent acknowledgement (admin API) is kept; only our fields change.
-  auto fresh = store_.GetAlert(record.id);
-  if (fresh.ok()) {
-    json fresh_details = Details(*fresh);
-    fresh_details[field] = done;
-    record.acknowledged_at = fresh->acknowledged_at;
-    record.acknowledged_by = fresh->acknowledged_by;
-    details = std::move(fresh_details);
-  } else {
-    details[field] = done;
-  }
-  record.details_json = details.dump();
-  if (complete) {
-    (resolved ? record.resolved_notified_at : record.notified_at) = clock_.Now();
-  }
-  RETURN_IF_ERROR(store_.PutAlert(record).status());
+  // Re-read in the write's transaction so an acknowledgement (admin API) cannot slip in
+  // between and be overwritten; only our fields change.
+  const TimePoint now = clock_.Now();
+  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+    auto fresh = tx.GetAlert(record.id);
+    json merged = details;
+    if (fresh.ok()) {
+      merged = Details(*fresh);
+      record.acknowledged_at = fresh->acknowledged_at;
+      record.acknowledged_by = fresh->acknowledged_by;
+    }
+    merged[field] = done;
+    record.details_json = merged.dump();
+    if (complete) (resolved ? record.resolved_notified_at : record.notified_at) = now;
+    return tx.PutAlert(record).status();
+  }));
   return record;
+}
+
+Status AlertEngine::RemindIfDue(const store::AlertRecord& record, TimePoint now,
+                                EvaluationSummary& summary) {
+  if (config_.repeat_interval.count() <= 0 || !record.notified_at || record.acknowledged_at) {
+    return OkStatus();
+  }
+  json details = Details(record);
+  TimePoint last = *record.notified_at;
+  if (auto it = details.find(kRemindedAt); it != details.end() && it->is_string()) {
+    if (auto t = ParseRfc3339(it->get<std::string>()); t.ok()) last = std::max(last, *t);
+  }
+  if (now - last < config_.repeat_interval) return OkStatus();
+  const std::set<std::string> announced = ChannelSet(details, kNotified);
+  AlertNotice notice = NoticeFor(record, false);
+  notice.reminder = details.value(kReminders, 0) + 1;
+  bool delivered = false;
+  for (auto& channel : channels_) {
+    if (!announced.contains(channel->name()) || !Accepts(*channel, notice)) continue;
+    if (should_stop_ && should_stop_()) return OkStatus();
+    Status st = channel->Send(notice);
+    if (st.ok()) {
+      delivered = true;
+      ++summary.notices_sent;
+    } else {
+      ++summary.notices_failed;
+      log::Failure(record.subject, st, "alert reminder not sent; retrying at the next evaluation",
+                   {{"channel", channel->name()}, {"alert", record.key}});
+    }
+  }
+  // Nobody reachable: try again at the next evaluation rather than skip a whole interval.
+  if (!delivered) return OkStatus();
+  ++summary.reminders;
+  // Only the reminder fields change, in one transaction with the read, so an acknowledgement
+  // that came in meanwhile is kept.
+  return store_.RunInTransaction([&](store::Store& tx) -> Status {
+    ASSIGN_OR_RETURN(store::AlertRecord fresh, tx.GetAlert(record.id));
+    json fresh_details = Details(fresh);
+    fresh_details[kRemindedAt] = FormatRfc3339(now);
+    fresh_details[kReminders] = notice.reminder;
+    fresh.details_json = fresh_details.dump();
+    return tx.PutAlert(fresh).status();
+  });
 }
 
 void AlertEngine::Reconfigure(config::AlertsConfig config,
@@ -150,7 +195,11 @@ Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
 
   for (const auto& c : conditions) {
     if (auto it = open_by_key.find(c.key); it != open_by_key.end()) {
-      if (!it->second.notified_at) RETURN_IF_ERROR(Notify(it->second, false, summary).status());
+      if (!it->second.notified_at) {
+        RETURN_IF_ERROR(Notify(it->second, false, summary).status());
+      } else {
+        RETURN_IF_ERROR(RemindIfDue(it->second, now, summary));
+      }
       continue;
     }
     store::AlertRecord r;
@@ -174,20 +223,20 @@ Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
     a.resolved_at = now;
     ++summary.resolved;
     closed_now.insert(a.id);
-    // Keep an acknowledgement that came in since the list was read.
-    if (auto fresh = store_.GetAlert(a.id); fresh.ok()) {
-      a.acknowledged_at = fresh->acknowledged_at;
-      a.acknowledged_by = fresh->acknowledged_by;
-    }
     const bool announced = !ChannelSet(Details(a), kNotified).empty();
-    if (superseded.contains(key) || !announced) {
-      // A tighter threshold took over (its own notice says more), or nobody heard of it.
-      a.resolved_notified_at = now;
-      RETURN_IF_ERROR(store_.PutAlert(a).status());
-      continue;
-    }
-    RETURN_IF_ERROR(store_.PutAlert(a).status());
-    RETURN_IF_ERROR(Notify(a, true, summary).status());
+    const bool quiet = superseded.contains(key) || !announced;
+    // A tighter threshold took over (its own notice says more), or nobody heard of it.
+    if (quiet) a.resolved_notified_at = now;
+    // Keep an acknowledgement that came in since the list was read (read and write in one
+    // transaction, so none can come in between).
+    RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
+      if (auto fresh = tx.GetAlert(a.id); fresh.ok()) {
+        a.acknowledged_at = fresh->acknowledged_at;
+        a.acknowledged_by = fresh->acknowledged_by;
+      }
+      return tx.PutAlert(a).status();
+    }));
+    if (!quiet) RETURN_IF_ERROR(Notify(a, true, summary).status());
   }
 
   // Resolved notices that failed earlier (or before a restart).

@@ -32,6 +32,7 @@ struct EvaluationSummary {
   int resolved = 0;        // alerts closed by this evaluation
   int notices_sent = 0;    // successful Send calls
   int notices_failed = 0;  // failed Send calls (retried next time)
+  int reminders = 0;       // alerts reminded of (repeat_interval)
 };
 
 class AlertEngine {
@@ -57,6 +58,9 @@ class AlertEngine {
   // it yet; stores the progress. Returns the updated record.
   Result<store::AlertRecord> Notify(store::AlertRecord record, bool resolved,
                                     EvaluationSummary& summary);
+  // A reminder of an open, unacknowledged alert whose last notice is repeat_interval old, to
+  // the channels that announced it.
+  Status RemindIfDue(const store::AlertRecord& record, TimePoint now, EvaluationSummary& summary);
 
   store::Store& store_;
   Clock& clock_;

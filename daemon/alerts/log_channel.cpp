@@ -12,6 +12,7 @@ Status LogChannel::Send(const AlertNotice& n) {
                         {"severity", std::string(config::AlertSeverityName(n.severity))},
                         {"key", n.key}};
   if (n.id > 0) fields.push_back({"alert_id", std::to_string(n.id)});
+  if (n.reminder > 0) fields.push_back({"reminder", std::to_string(n.reminder)});
   switch (n.state) {
     case AlertNotice::State::kFiring: log::Warn("alert: " + n.message, fields); break;
     case AlertNotice::State::kResolved: log::Info("alert resolved: " + n.message, fields); break;

@@ -25,7 +25,8 @@ std::string NoticeSubject(const AlertNotice& n) {
   std::string head = "[certkeeper] ";
   switch (n.state) {
     case AlertNotice::State::kFiring:
-      head += "FIRING " + std::string(config::AlertSeverityName(n.severity)) + ": ";
+      head += (n.reminder > 0 ? "STILL FIRING " : "FIRING ") +
+              std::string(config::AlertSeverityName(n.severity)) + ": ";
       break;
     case AlertNotice::State::kResolved: head += "RESOLVED: "; break;
     case AlertNotice::State::kTest: head += "TEST: "; break;
@@ -38,7 +39,11 @@ std::string NoticeSubject(const AlertNotice& n) {
 std::string NoticeText(const AlertNotice& n) {
   std::string out;
   switch (n.state) {
-    case AlertNotice::State::kFiring: out += "Alert firing\n\n"; break;
+    case AlertNotice::State::kFiring:
+      out += n.reminder > 0 ? "Alert still firing (reminder " + std::to_string(n.reminder) +
+                                  "; acknowledge it to stop reminders)\n\n"
+                            : "Alert firing\n\n";
+      break;
     case AlertNotice::State::kResolved: out += "Alert resolved\n\n"; break;
     case AlertNotice::State::kTest:
       out += "TEST NOTICE - this is a test of certkeeper's alert channels; nothing is wrong.\n\n";
@@ -66,6 +71,7 @@ nlohmann::json NoticeJson(const AlertNotice& n) {
       {"message", n.message},
       {"opened_at", FormatRfc3339(n.opened_at)},
       {"resolved_at", n.resolved_at ? nlohmann::json(FormatRfc3339(*n.resolved_at)) : nullptr},
+      {"reminder", n.reminder},
   };
   return j;
 }

@@ -214,9 +214,9 @@ Status ParseAlertsTable(std::string_view source, const toml::node& node, AlertsC
   const toml::table* t = node.as_table();
   if (t == nullptr) return KeyError(source, node, "alerts", "expected a table ([alerts])");
   out.line = Line(node);
-  RETURN_IF_ERROR(CheckKnownKeys(
-      source, *t, "alerts",
-      {"thresholds", "failure_streak", "overdue_grace", "ca_warn_before", "interval", "channel"}));
+  RETURN_IF_ERROR(CheckKnownKeys(source, *t, "alerts",
+                                 {"thresholds", "failure_streak", "overdue_grace", "ca_warn_before",
+                                  "interval", "repeat_interval", "channel"}));
   if (const toml::node* n = t->get("thresholds")) {
     ASSIGN_OR_RETURN(
         auto texts,
@@ -244,7 +244,8 @@ Status ParseAlertsTable(std::string_view source, const toml::node& node, AlertsC
   for (auto [key, field, min] :
        {std::tuple{"overdue_grace", &out.overdue_grace, std::chrono::seconds(0)},
         std::tuple{"ca_warn_before", &out.ca_warn_before, std::chrono::seconds(0)},
-        std::tuple{"interval", &out.interval, std::chrono::seconds(1)}}) {
+        std::tuple{"interval", &out.interval, std::chrono::seconds(1)},
+        std::tuple{"repeat_interval", &out.repeat_interval, std::chrono::seconds(0)}}) {
     const toml::node* n = t->get(key);
     if (n == nullptr) continue;
     const std::string full = std::string("alerts.") + key;

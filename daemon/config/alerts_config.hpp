@@ -46,6 +46,9 @@ struct AlertsConfig {
   std::chrono::seconds overdue_grace = std::chrono::hours(1);
   std::chrono::seconds ca_warn_before = std::chrono::hours(24 * 60);
   std::chrono::seconds interval = std::chrono::minutes(1);
+  // An open alert nobody has acknowledged is announced again this long after its last notice
+  // (Alertmanager's repeat_interval); 0 = once only.
+  std::chrono::seconds repeat_interval = std::chrono::hours(24);
   // Empty: the log channel alone.
   std::vector<AlertChannelConfig> channels;
   int line = 0;

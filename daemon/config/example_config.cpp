@@ -84,6 +84,7 @@ failure_streak = 3           # consecutive renewal failures
 overdue_grace = "1h"         # renewal this long past its planned time
 ca_warn_before = "60d"       # CA intermediate nearing expiry
 interval = "1m"              # how often conditions are evaluated
+repeat_interval = "24h"      # remind of an unacknowledged open alert; "0s" = notify once
 
   [[alerts.channel]]
   type = "email"                       # smtp:// with STARTTLS (required), or smtps://

@@ -20,6 +20,7 @@ TEST(AlertsConfigTest, DefaultsWithoutTable) {
   EXPECT_EQ(a.overdue_grace, hours(1));
   EXPECT_EQ(a.ca_warn_before, hours(24 * 60));
   EXPECT_EQ(a.interval, std::chrono::minutes(1));
+  EXPECT_EQ(a.repeat_interval, hours(24));
   EXPECT_TRUE(a.channels.empty());
   auto eff = a.EffectiveChannels();
   ASSERT_EQ(eff.size(), 1u);
@@ -34,6 +35,7 @@ failure_streak = 5
 overdue_grace = "2h"
 ca_warn_before = "90d"
 interval = "30s"
+repeat_interval = "4h"
   [[alerts.channel]]
   type = "email"
   smtp = "smtp://127.0.0.1:2525"
@@ -68,6 +70,7 @@ interval = "30s"
   EXPECT_EQ(a.overdue_grace, hours(2));
   EXPECT_EQ(a.ca_warn_before, hours(24 * 90));
   EXPECT_EQ(a.interval, seconds(30));
+  EXPECT_EQ(a.repeat_interval, hours(4));
   ASSERT_EQ(a.channels.size(), 5u);
   const auto& mail = a.channels[0];
   EXPECT_EQ(mail.name, "email");
@@ -113,6 +116,7 @@ TEST(AlertsConfigTest, ErrorsNameFileLineAndKey) {
        "c.toml:2: alerts.thresholds: thresholds must differ"},
       {"[alerts]\nfailure_streak = 0\n", "c.toml:2: alerts.failure_streak: must be between"},
       {"[alerts]\ninterval = \"0s\"\n", "c.toml:2: alerts.interval: must be at least"},
+      {"[alerts]\nrepeat_interval = \"daily\"\n", "c.toml:2: alerts.repeat_interval: "},
       {"[alerts]\nintreval = \"1m\"\n",
        "c.toml:2: alerts.intreval: unknown key (did you mean 'interval'?"},
       {"[alerts]\n[[alerts.channel]]\ntype = \"pager\"\n",

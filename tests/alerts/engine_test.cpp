@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "daemon/alerts/conditions.hpp"
+#include "daemon/alerts/notice_text.hpp"
 #include "store/master_key.hpp"
 #include "store/sqlite_store.hpp"
 #include "tests/testing/status_matchers.hpp"
@@ -294,6 +295,76 @@ TEST_F(EngineTest, AcknowledgementSurvivesEngineUpdates) {
   auto resolved = All()[0];
   EXPECT_TRUE(resolved.resolved_at.has_value());
   EXPECT_EQ(resolved.acknowledged_by, "alice") << "resolving keeps the acknowledgement";
+}
+
+TEST_F(EngineTest, UnacknowledgedAlertIsRemindedEveryRepeatInterval) {
+  config_.repeat_interval = hours(6);
+  FakeChannel* ch = OneChannelEngine();
+  SetCertificate("0A", clock_.Now() + 60 * kDay);  // no expiry alert: only the failures
+  snapshot_.managed[0].consecutive_failures = 4;
+  Evaluate();
+  ASSERT_EQ(ch->Sent(), (std::vector<std::string>{"firing renewal_failing:web"}));
+  EXPECT_EQ(ch->sent[0].reminder, 0);
+
+  clock_.Advance(hours(5));
+  EXPECT_EQ(Evaluate().reminders, 0);
+  EXPECT_EQ(ch->sent.size(), 1u) << "not yet: the last notice is 5h old";
+  clock_.Advance(hours(1));
+  EXPECT_EQ(Evaluate().reminders, 1);
+  ASSERT_EQ(ch->sent.size(), 2u);
+  EXPECT_EQ(ch->sent[1].state, AlertNotice::State::kFiring);
+  EXPECT_EQ(ch->sent[1].reminder, 1);
+  EXPECT_EQ(ch->sent[1].id, ch->sent[0].id) << "the same alert, announced again";
+  EXPECT_NE(NoticeSubject(ch->sent[1]).find("STILL FIRING"), std::string::npos);
+  EXPECT_NE(NoticeText(ch->sent[1]).find("reminder 1"), std::string::npos);
+  EXPECT_EQ(NoticeJson(ch->sent[1])["reminder"], 1);
+
+  // A restart remembers when the last reminder went out.
+  OpenStore();
+  ch = OneChannelEngine();
+  clock_.Advance(hours(1));
+  Evaluate();
+  EXPECT_TRUE(ch->sent.empty());
+  clock_.Advance(hours(5));
+  Evaluate();
+  ASSERT_EQ(ch->sent.size(), 1u);
+  EXPECT_EQ(ch->sent[0].reminder, 2);
+
+  // Acknowledged: no more reminders; the resolved notice still goes out.
+  auto a = All()[0];
+  a.acknowledged_at = clock_.Now();
+  a.acknowledged_by = "alice";
+  ASSERT_OK(store_->PutAlert(a));
+  clock_.Advance(hours(12));
+  Evaluate();
+  EXPECT_EQ(ch->sent.size(), 1u);
+  snapshot_.managed[0].consecutive_failures = 0;
+  Evaluate();
+  EXPECT_EQ(ch->Sent().back(), "resolved renewal_failing:web");
+  EXPECT_EQ(All()[0].acknowledged_by, "alice");
+}
+
+TEST_F(EngineTest, ReminderThatCannotBeSentIsRetriedAndZeroMeansOnce) {
+  config_.repeat_interval = hours(6);
+  FakeChannel* ch = OneChannelEngine();
+  SetCertificate("0A", clock_.Now() + 60 * kDay);
+  snapshot_.managed[0].consecutive_failures = 4;
+  Evaluate();
+  ch->fail = true;
+  clock_.Advance(hours(6));
+  auto s = Evaluate();
+  EXPECT_EQ(s.reminders, 0);
+  EXPECT_EQ(s.notices_failed, 1);
+  ch->fail = false;
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(Evaluate().reminders, 1) << "retried at the next evaluation";
+  EXPECT_EQ(ch->sent.back().reminder, 1);
+
+  config_.repeat_interval = hours(0);
+  ch = OneChannelEngine();
+  clock_.Advance(hours(48));
+  Evaluate();
+  EXPECT_TRUE(ch->sent.empty()) << "repeat_interval 0: announced once";
 }
 
 TEST_F(EngineTest, UnknownCurrentCertificateDoesNotResolveItsAlerts) {
