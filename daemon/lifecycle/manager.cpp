@@ -95,6 +95,10 @@ struct Manager::Entry {
   bool deploy_despite_freeze = false;
   // A deploy held back by a change freeze until this instant (logged once per freeze).
   std::optional<TimePoint> deploy_deferred_until;
+  // A pass's worker is processing this entry: it reads `spec` without the lock, so a
+  // reconfiguration meanwhile waits in `pending_spec` until the worker is done with it.
+  bool in_pass = false;
+  std::optional<config::CertificateConfig> pending_spec;
 };
 
 Manager::Manager(store::Store& store, Clock& clock, IssuerResolver issuers,
@@ -123,6 +127,11 @@ void Manager::RecordEvent(const std::string& name, const std::string& kind,
     log::Warn("could not record an event",
               {{"cert", name}, {"kind", kind}, {"reason", s.status().message()}});
   }
+}
+
+void Manager::ApplySpec(Entry& e, const config::CertificateConfig& spec) {
+  if (e.spec.domains != spec.domains) e.plan.reset();
+  e.spec = spec;
 }
 
 Status Manager::Configure(const std::vector<config::CertificateConfig>& specs) {
@@ -154,8 +163,11 @@ Status Manager::Configure(const std::vector<config::CertificateConfig>& specs) {
     std::lock_guard lock(mu_);
     auto it = entries_.find(spec.name);
     auto entry = it != entries_.end() ? it->second : std::make_shared<Entry>();
-    if (it != entries_.end() && it->second->spec.domains != spec.domains) entry->plan.reset();
-    entry->spec = spec;
+    if (entry->in_pass) {
+      entry->pending_spec = spec;  // applied when the running pass is done with the entry
+    } else {
+      ApplySpec(*entry, spec);
+    }
     next[spec.name] = entry;
   }
   // Names no longer declared keep their history in the store; the daemon stops managing them.
@@ -201,11 +213,22 @@ TimePoint Manager::RunOnce() {
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < work.size(); i = next++) {
+      Entry& e = *work[i];
       {
         std::lock_guard lock(mu_);
         if (stopping_) return;
+        e.in_pass = true;
       }
-      const TimePoint w = Process(*work[i], now);
+      const TimePoint w = Process(e, now);
+      {
+        std::lock_guard lock(mu_);
+        e.in_pass = false;
+        if (e.pending_spec) {
+          ApplySpec(e, *e.pending_spec);
+          e.pending_spec.reset();
+          pending_requests_ = true;  // the next pass acts on the new declaration
+        }
+      }
       std::lock_guard lock(wake_mu);
       wake = std::min(wake, w);
     }

@@ -114,6 +114,7 @@ class Manager {
                            const std::vector<store::ConsumerRecord>& rows, const Current& current);
   std::optional<renewal::RenewalPlan> PlanFor(Entry& e, const Current& current, TimePoint now);
   std::string IssuerOfCurrent(Entry& e, const Current& current);
+  void ApplySpec(Entry& e, const config::CertificateConfig& spec);  // caller holds mu_
   static bool AllowedToPull(const Entry& e, const web::Identity& who);
   web::ManagedCertificateView ViewOf(Entry& e, TimePoint now);
   Result<int64_t> StoreNewKey(const std::string& name, pki::KeyType type, const char* purpose,

@@ -461,6 +461,29 @@ TEST_F(ManagerTest, ASlowIssuanceDoesNotHoldUpTheOthers) {
   EXPECT_EQ(manager_->Summary().failing, 0);
 }
 
+TEST_F(ManagerTest, ReconfigureDuringAPassWaitsForTheEntrysWorker) {
+  held_ = std::make_unique<HeldIssuer>(*ca_issuer_);
+  auto slow = Spec("a-slow");
+  slow.issuer = "ca:held";
+  ASSERT_OK(manager_->Configure({slow}));
+  std::thread pass([&] { manager_->RunOnce(); });
+  ASSERT_TRUE(held_->WaitUntilWaiting());
+  // SIGHUP while the entry is being issued: returns at once, changes nothing under the worker.
+  auto changed = slow;
+  changed.domains.push_back("a-slow2.svc.internal");
+  ASSERT_OK(manager_->Configure({changed}));
+  EXPECT_EQ(manager_->Get("a-slow")->domains.size(), 1u) << "applied after the worker is done";
+  held_->Open();
+  pass.join();
+  EXPECT_EQ(manager_->Get("a-slow")->domains.size(), 2u);
+  EXPECT_TRUE(manager_->HasPendingRequests());
+  ASSERT_EQ(Active("a-slow").size(), 1u);
+  EXPECT_EQ(Active("a-slow")[0].sans.size(), 1u) << "issued for the declaration it started with";
+  manager_->RunOnce();
+  ASSERT_EQ(Active("a-slow").size(), 1u);
+  EXPECT_EQ(Active("a-slow")[0].sans.size(), 2u) << "the next pass issues the new names";
+}
+
 TEST_F(ManagerTest, DeploysRunOneAtATime) {
   deploys_.commit_delay = std::chrono::milliseconds(30);
   ASSERT_OK(manager_->Configure({Spec("a"), Spec("b"), Spec("c"), Spec("d")}));
