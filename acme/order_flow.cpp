@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "acme/problem.hpp"
 #include "common/log.hpp"
 #include "pki/certificate.hpp"
 #include "pki/csr.hpp"
@@ -53,6 +54,17 @@ Result<SplitChain> Split(const std::string& pem) {
   for (size_t i = 1; i < certs.size(); ++i) out.issuers_pem += certs[i].ToPem();
   out.top_issuer = CommonNameOf(certs.back().Issuer());
   return out;
+}
+
+// The problems a CA answers a newOrder's unusable `replaces` with: alreadyReplaced (RFC 9773
+// §5), and malformed or unauthorized from CAs that predate that error type (Boulder: a serial it
+// never issued, or a certificate of another account).
+bool RefusesReplaces(const Status& s) {
+  const std::string& type = s.problem_type();
+  for (const char* t : {"alreadyReplaced", "malformed", "unauthorized"}) {
+    if (type == std::string(kAcmeErrorPrefix) + t) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -285,7 +297,20 @@ Result<Order> OrderFlow::ResumeOrCreate(const NewOrderRequest& nreq, const Order
                {"order", request.resume_order_url},
                {"reason", existing.ok() ? "order is invalid" : existing.status().message()}});
   }
-  return client_.NewOrder(nreq);
+  auto created = client_.NewOrder(nreq);
+  if (!created.ok() && !nreq.replaces.empty() && RefusesReplaces(created.status())) {
+    // RFC 9773 §5: a CA may refuse `replaces` (already replaced, issued to another account or
+    // by another CA, unknown to it). The replacement hint is an optimisation; the certificate
+    // is what matters, so the order goes in again without it.
+    log::Warn("the CA refused the order's 'replaces' (RFC 9773); ordering without it",
+              {{"cert", request.certificate_name},
+               {"replaces", nreq.replaces},
+               {"reason", created.status().message()}});
+    NewOrderRequest plain = nreq;
+    plain.replaces.clear();
+    return client_.NewOrder(plain);
+  }
+  return created;
 }
 
 Result<IssuedCertificate> OrderFlow::Obtain(const OrderRequest& request,

@@ -112,16 +112,17 @@ Result<store::AlertRecord> AlertEngine::Notify(store::AlertRecord record, bool r
 
 Status AlertEngine::RemindIfDue(const store::AlertRecord& record, TimePoint now,
                                 EvaluationSummary& summary) {
-  if (config_.repeat_interval.count() <= 0 || !record.notified_at || record.acknowledged_at) {
-    return OkStatus();
-  }
+  if (config_.repeat_interval.count() <= 0 || record.acknowledged_at) return OkStatus();
   json details = Details(record);
-  TimePoint last = *record.notified_at;
+  // Counted from the first notice: notified_at once every channel has it, the opening while
+  // one keeps failing (the channels that did announce it still get reminders).
+  TimePoint last = record.notified_at.value_or(record.opened_at);
   if (auto it = details.find(kRemindedAt); it != details.end() && it->is_string()) {
     if (auto t = ParseRfc3339(it->get<std::string>()); t.ok()) last = std::max(last, *t);
   }
   if (now - last < config_.repeat_interval) return OkStatus();
   const std::set<std::string> announced = ChannelSet(details, kNotified);
+  if (announced.empty()) return OkStatus();  // nobody heard of it yet: the first notice is owed
   AlertNotice notice = NoticeFor(record, false);
   notice.reminder = details.value(kReminders, 0) + 1;
   bool delivered = false;
@@ -195,11 +196,11 @@ Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
 
   for (const auto& c : conditions) {
     if (auto it = open_by_key.find(c.key); it != open_by_key.end()) {
-      if (!it->second.notified_at) {
-        RETURN_IF_ERROR(Notify(it->second, false, summary).status());
-      } else {
-        RETURN_IF_ERROR(RemindIfDue(it->second, now, summary));
+      store::AlertRecord& open_alert = it->second;
+      if (!open_alert.notified_at) {
+        ASSIGN_OR_RETURN(open_alert, Notify(open_alert, false, summary));
       }
+      RETURN_IF_ERROR(RemindIfDue(open_alert, now, summary));
       continue;
     }
     store::AlertRecord r;

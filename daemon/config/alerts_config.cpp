@@ -255,6 +255,12 @@ Status ParseAlertsTable(std::string_view source, const toml::node& node, AlertsC
     if (*d < min) return KeyError(source, *n, full, "must be at least " + FormatDuration(min));
     *field = *d;
   }
+  if (const toml::node* n = t->get("repeat_interval");
+      n != nullptr && out.repeat_interval.count() > 0 && out.repeat_interval < out.interval) {
+    return KeyError(source, *n, "alerts.repeat_interval",
+                    "must be \"0s\" (no reminders) or at least alerts.interval (" +
+                        FormatDuration(out.interval) + ")");
+  }
   if (const toml::node* n = t->get("channel")) {
     const toml::array* arr = n->as_array();
     if (arr == nullptr) {

@@ -137,12 +137,23 @@ Status AcmeIssuer::Register(std::vector<std::string> contact) {
 }
 
 Result<std::optional<store::AcmeOrderRecord>> AcmeIssuer::UnfinishedOrder(std::string_view name) {
+  std::optional<int64_t> account_id;
+  {
+    std::lock_guard lock(account_mu_);
+    if (record_) account_id = record_->id;
+  }
   store::AcmeOrderQuery q;
   q.certificate_name = std::string(name);
   q.status = kJournalPending;
   q.limit = 1;
   ASSIGN_OR_RETURN(auto orders, store_.ListAcmeOrders(q));
   if (orders.empty() || !orders.front().key_id) return std::optional<store::AcmeOrderRecord>();
+  // An order of another account (the certificate moved to this issuer from another one) is
+  // not this issuer's to resume; its URL means nothing to this account. Before the account is
+  // loaded this cannot be told, and the issuance itself (which loads it first) decides.
+  if (account_id && orders.front().account_id != *account_id) {
+    return std::optional<store::AcmeOrderRecord>();
+  }
   return std::optional<store::AcmeOrderRecord>(orders.front());
 }
 

@@ -69,10 +69,18 @@ pins::PinSetState ToPinState(const std::vector<store::PinSetRecord>& rows) {
   return state;
 }
 
+bool SameFreezes(const std::vector<renewal::ChangeFreeze>& a,
+                 const std::vector<renewal::ChangeFreeze>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.start == y.start && x.end == y.end && x.name == y.name;
+  });
+}
+
 }  // namespace
 
-// Runtime state of one declared certificate. Guarded by Manager::mu_ except `spec`, which is
-// replaced only under the lock and copied by the worker before use.
+// Runtime state of one declared certificate. Guarded by Manager::mu_ except `spec`, which the
+// pass's worker for this entry reads without the lock: it is replaced only under the lock, and
+// never while a worker holds the entry (`in_pass`).
 struct Manager::Entry {
   config::CertificateConfig spec;
   std::string serial;  // in service (current), for views and long-polls
@@ -129,8 +137,49 @@ void Manager::RecordEvent(const std::string& name, const std::string& kind,
   }
 }
 
+class Manager::NameClaim {
+ public:
+  NameClaim(Manager& m, std::vector<std::string> names) : m_(m), names_(std::move(names)) {}
+  NameClaim(const NameClaim&) = delete;
+  NameClaim& operator=(const NameClaim&) = delete;
+  ~NameClaim() {
+    {
+      std::lock_guard lock(m_.names_mu_);
+      for (const auto& n : names_) m_.issuing_names_.erase(n);
+    }
+    m_.names_cv_.notify_all();
+  }
+
+ private:
+  Manager& m_;
+  std::vector<std::string> names_;
+};
+
+Manager::NameClaim Manager::ClaimNames(const std::vector<std::string>& names) {
+  std::vector<std::string> lower;
+  for (const auto& n : names) {
+    std::string l = n;
+    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    lower.push_back(std::move(l));
+  }
+  std::unique_lock lock(names_mu_);
+  // All at once or none: a claim never holds some names while waiting for others, so two
+  // issuances cannot wait on each other.
+  names_cv_.wait(lock, [&] {
+    return std::none_of(lower.begin(), lower.end(),
+                        [&](const std::string& n) { return issuing_names_.contains(n); });
+  });
+  issuing_names_.insert(lower.begin(), lower.end());
+  return NameClaim(*this, std::move(lower));
+}
+
 void Manager::ApplySpec(Entry& e, const config::CertificateConfig& spec) {
   if (e.spec.domains != spec.domains) e.plan.reset();
+  if (e.deploy_deferred_until && !SameFreezes(e.spec.renewal.freezes, spec.renewal.freezes)) {
+    // The freeze holding a deploy may be gone or shorter now: decide again at the next pass.
+    e.deploy_retry_at.reset();
+    e.deploy_deferred_until.reset();
+  }
   e.spec = spec;
 }
 
@@ -238,6 +287,7 @@ TimePoint Manager::RunOnce() {
   const size_t threads =
       std::min(work.size(), static_cast<size_t>(std::max(1, options_.concurrency)));
   std::vector<std::thread> helpers;
+  helpers.reserve(threads);  // emplace_back then cannot throw after a thread has started
   for (size_t t = 1; t < threads; ++t) {
     try {
       helpers.emplace_back(worker);
@@ -387,7 +437,9 @@ TimePoint Manager::Process(Entry& e, TimePoint now) {
     }
     if (!retry_at || now >= *retry_at) (void)DeployIfNeeded(e, **current);
     std::lock_guard lock(mu_);
-    if (e.deploy_retry_at) wake = std::min(wake, *e.deploy_retry_at);
+    // A retry time already past (the attempt was not made, e.g. the store failed) is retried at
+    // the next regular wake-up, not in a loop.
+    if (e.deploy_retry_at && *e.deploy_retry_at > now) wake = std::min(wake, *e.deploy_retry_at);
     if (e.plan && e.plan_serial == (*current)->record.serial_hex) {
       wake = std::min(wake, std::max(e.plan->renew_at, now));
     }
@@ -496,11 +548,18 @@ Status Manager::IssueNow(Entry& e, const std::optional<Current>& current, const 
     req.key = &key.second;
     req.lifetime = spec.lifetime;
     req.spec = &spec;
-    if (current && current->usable) {
+    // RFC 9773 `replaces` names the certificate in service, which only means something to
+    // the issuer that issued it: not after a failover or a change of issuer.
+    const std::string issued_by = current ? IssuerOfCurrent(e, *current) : "";
+    if (current && current->usable && (issued_by.empty() || issued_by == issuer_id)) {
       auto cert = pki::Certificate::FromPem(current->record.cert_pem);
       if (cert.ok()) req.replaces = *cert;
     }
-    ASSIGN_OR_RETURN(int64_t id, issuer->Issue(req));
+    int64_t id = 0;
+    {
+      const NameClaim claim = ClaimNames(spec.domains);
+      ASSIGN_OR_RETURN(id, issuer->Issue(req));
+    }
     // Older versions are superseded; the new one is what every view and deploy uses.
     store::CertificateQuery q;
     q.name = spec.name;
@@ -615,7 +674,14 @@ Status Manager::DeployIfNeeded(Entry& e, const Current& current) {
     push_rows.push_back(*row);
     push_targets.push_back(target);
   }
-  if (!needed) return OkStatus();
+  if (!needed) {
+    // Every push target has this serial (or there are none left): nothing to retry.
+    std::lock_guard lock(mu_);
+    e.deploy_failures = 0;
+    e.deploy_retry_at.reset();
+    e.deploy_deferred_until.reset();
+    return OkStatus();
+  }
   if (HoldDeployForFreeze(e, spec, push_rows, current)) return OkStatus();
 
   deploy::Material m;
@@ -743,21 +809,22 @@ Status Manager::MaintainPins(Entry& e, const std::optional<Current>& current, Ti
 
 Status Manager::EmergencyRotatePins(std::string_view name) {
   std::shared_ptr<Entry> e;
+  config::CertificateConfig spec;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(std::string(name));
     if (it == entries_.end())
       return NotFoundError("no managed certificate '" + std::string(name) + "'");
     e = it->second;
+    spec = e->spec;  // a worker may apply a new spec meanwhile
   }
-  if (!e->spec.pins)
-    return FailedPreconditionError("'" + std::string(name) + "' has no pin policy");
+  if (!spec.pins) return FailedPreconditionError("'" + std::string(name) + "' has no pin policy");
   const TimePoint now = clock_.Now();
-  const auto overlap = duration_cast<pins::Duration>(e->spec.pins->overlap);
-  ASSIGN_OR_RETURN(auto rows, store_.ListPins(e->spec.name));
+  const auto overlap = duration_cast<pins::Duration>(spec.pins->overlap);
+  ASSIGN_OR_RETURN(auto rows, store_.ListPins(spec.name));
   ASSIGN_OR_RETURN(auto state, pins::EmergencyRotate(ToPinState(rows), now, overlap));
-  RETURN_IF_ERROR(SavePinSet(e->spec.name, rows, state));
-  RecordEvent(e->spec.name, "pin_emergency_rotation",
+  RETURN_IF_ERROR(SavePinSet(spec.name, rows, state));
+  RecordEvent(spec.name, "pin_emergency_rotation",
               "key compromise: the backup key enters service; the old pin is withdrawn");
   std::lock_guard lock(mu_);
   e->force = true;
@@ -833,14 +900,14 @@ web::ManagedCertificateView Manager::ViewOf(Entry& e, TimePoint now) {
 
 std::vector<web::ManagedCertificateView> Manager::List() {
   const TimePoint now = clock_.Now();
-  std::vector<std::shared_ptr<Entry>> all;
+  std::vector<std::string> names;  // the map's keys: a spec's name can be read only under mu_
   {
     std::lock_guard lock(mu_);
-    for (auto& [_, e] : entries_) all.push_back(e);
+    for (auto& [name, _] : entries_) names.push_back(name);
   }
   std::vector<web::ManagedCertificateView> out;
-  for (auto& e : all) {
-    auto v = Get(e->spec.name);
+  for (const auto& name : names) {
+    auto v = Get(name);
     if (v.ok()) out.push_back(std::move(*v));
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,10 @@ class Manager {
   std::optional<renewal::RenewalPlan> PlanFor(Entry& e, const Current& current, TimePoint now);
   std::string IssuerOfCurrent(Entry& e, const Current& current);
   void ApplySpec(Entry& e, const config::CertificateConfig& spec);  // caller holds mu_
+  // Waits until no other issuance holds any of `names`, then holds them all (released by the
+  // returned guard).
+  class NameClaim;
+  NameClaim ClaimNames(const std::vector<std::string>& names);
   static bool AllowedToPull(const Entry& e, const web::Identity& who);
   web::ManagedCertificateView ViewOf(Entry& e, TimePoint now);
   Result<int64_t> StoreNewKey(const std::string& name, pki::KeyType type, const char* purpose,
@@ -128,6 +133,12 @@ class Manager {
   DeployerFactory deployers_;
   ManagerOptions options_;
   std::mutex deploy_mu_;  // one deploy (validate, commit, verify, rollback) at a time
+  // Names an issuance is under way for. Two certificates sharing a name (an RSA and an ECDSA
+  // one, say) are not issued at once: their challenges would be for the same identifier (one
+  // tls-alpn-01 certificate per SNI name, one _acme-challenge TXT name).
+  std::mutex names_mu_;
+  std::condition_variable names_cv_;
+  std::set<std::string> issuing_names_;
   TimePoint started_at_;
   SystemRng rng_;
 

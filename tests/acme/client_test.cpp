@@ -313,6 +313,44 @@ TEST_F(OrderFlowTest, PollsSubSecondFirstHonoursRetryAfterAndReportsInvalid) {
   EXPECT_TRUE(honoured) << "Retry-After: 3 on an authorization poll must be waited for";
 }
 
+TEST_F(OrderFlowTest, RefusedReplacesIsDroppedAndTheOrderPlacedAgain) {
+  Register();
+  ServeAuthz(0, "valid");
+  // The first newOrder names a certificate this CA does not know: refused.
+  ca_.Queue("/order", FakeCa::Problem(400, "malformed", "unknown certificate to replace"));
+  CountingSolver solver;
+  solver.fail_present = true;  // stop right after the order: this test is about newOrder
+  OrderFlow flow(*client_, {{"http-01", &solver}});
+  OrderRequest req;
+  req.names = {"example.test"};
+  req.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+  auto r = flow.Obtain(req);
+  std::vector<json> orders;
+  for (const auto& seen : ca_.seen()) {
+    if (seen.url == std::string(FakeCa::kBase) + "/order" && seen.method == "POST") {
+      orders.push_back(seen.payload);
+    }
+  }
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[0].value("replaces", ""), req.replaces);
+  EXPECT_FALSE(orders[1].contains("replaces")) << orders[1].dump();
+  EXPECT_EQ(solver.presents, 1) << "the second order went ahead";
+}
+
+TEST_F(OrderFlowTest, OtherOrderErrorsAreNotRetriedWithoutReplaces) {
+  Register();
+  ca_.Queue("/order", FakeCa::Problem(400, "rejectedIdentifier", "policy forbids example.test"));
+  CountingSolver solver;
+  OrderFlow flow(*client_, {{"http-01", &solver}});
+  OrderRequest req;
+  req.names = {"example.test"};
+  req.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+  auto r = flow.Obtain(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().problem_type(), "urn:ietf:params:acme:error:rejectedIdentifier");
+  EXPECT_EQ(ca_.CountPath("/order"), 1);
+}
+
 TEST_F(OrderFlowTest, CleanUpRunsWhenPresentFails) {
   Register();
   ServeAuthz(0, "valid");

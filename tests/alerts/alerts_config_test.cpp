@@ -117,6 +117,8 @@ TEST(AlertsConfigTest, ErrorsNameFileLineAndKey) {
       {"[alerts]\nfailure_streak = 0\n", "c.toml:2: alerts.failure_streak: must be between"},
       {"[alerts]\ninterval = \"0s\"\n", "c.toml:2: alerts.interval: must be at least"},
       {"[alerts]\nrepeat_interval = \"daily\"\n", "c.toml:2: alerts.repeat_interval: "},
+      {"[alerts]\ninterval = \"5m\"\nrepeat_interval = \"1m\"\n",
+       "c.toml:3: alerts.repeat_interval: must be \"0s\" (no reminders) or at least"},
       {"[alerts]\nintreval = \"1m\"\n",
        "c.toml:2: alerts.intreval: unknown key (did you mean 'interval'?"},
       {"[alerts]\n[[alerts.channel]]\ntype = \"pager\"\n",

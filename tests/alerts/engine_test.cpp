@@ -367,6 +367,25 @@ TEST_F(EngineTest, ReminderThatCannotBeSentIsRetriedAndZeroMeansOnce) {
   EXPECT_TRUE(ch->sent.empty()) << "repeat_interval 0: announced once";
 }
 
+TEST_F(EngineTest, ChannelsThatAnnouncedAreRemindedWhileAnotherKeepsFailing) {
+  config_.repeat_interval = hours(6);
+  std::vector<std::unique_ptr<FakeChannel>> v;
+  v.push_back(std::make_unique<FakeChannel>("mail"));
+  v.push_back(std::make_unique<FakeChannel>("chat"));
+  auto ch = NewEngine(std::move(v));
+  ch[1]->fail = true;  // broken for good
+  SetCertificate("0A", clock_.Now() + 60 * kDay);
+  snapshot_.managed[0].consecutive_failures = 4;
+  Evaluate();
+  ASSERT_EQ(ch[0]->sent.size(), 1u);
+  EXPECT_FALSE(All()[0].notified_at.has_value()) << "chat still owes its first notice";
+  clock_.Advance(hours(6));
+  Evaluate();
+  ASSERT_EQ(ch[0]->sent.size(), 2u);
+  EXPECT_EQ(ch[0]->sent[1].reminder, 1);
+  EXPECT_TRUE(ch[1]->sent.empty());
+}
+
 TEST_F(EngineTest, UnknownCurrentCertificateDoesNotResolveItsAlerts) {
   FakeChannel* ch = OneChannelEngine();
   SetCertificate("0A", clock_.Now() + 2 * kDay);

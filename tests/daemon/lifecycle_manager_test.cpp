@@ -89,12 +89,21 @@ class HeldIssuer final : public Issuer {
     {
       std::unique_lock lock(mu_);
       waiting_ = true;
+      most_inside_ = std::max(most_inside_, ++inside_);
       cv_.notify_all();
       if (!cv_.wait_for(lock, std::chrono::seconds(20), [&] { return open_; })) {
+        --inside_;
         return DeadlineExceededError("held issuer was never opened");
       }
     }
-    return real_.Issue(request);
+    auto id = real_.Issue(request);
+    std::lock_guard lock(mu_);
+    --inside_;
+    return id;
+  }
+  int most_inside() {
+    std::lock_guard lock(mu_);
+    return most_inside_;
   }
   void Open() {
     std::lock_guard lock(mu_);
@@ -113,6 +122,38 @@ class HeldIssuer final : public Issuer {
   std::condition_variable cv_;
   bool waiting_ = false;
   bool open_ = false;
+  int inside_ = 0;
+  int most_inside_ = 0;
+};
+
+// Passes issuance on to a real issuer under its own id and notes whether each request named a
+// certificate it replaces (RFC 9773).
+class RecordingIssuer final : public Issuer {
+ public:
+  // `real` is the fixture's member, filled in SetUp after this is constructed.
+  RecordingIssuer(std::string id, const std::unique_ptr<CaIssuer>& real)
+      : id_(std::move(id)), real_(real) {}
+  const std::string& id() const override { return id_; }
+  Result<int64_t> Issue(const IssueRequest& request) override {
+    with_replaces.push_back(request.replaces.has_value());
+    return real_->Issue(request);
+  }
+  std::vector<bool> with_replaces;
+
+ private:
+  std::string id_;
+  const std::unique_ptr<CaIssuer>& real_;
+};
+
+// Opens the held issuer and joins the pass's thread on every way out of a test, so a failed
+// ASSERT does not destroy a joinable thread (std::terminate) or leave it blocked.
+struct PassGuard {
+  HeldIssuer& held;
+  std::thread& pass;
+  ~PassGuard() {
+    held.Open();
+    if (pass.joinable()) pass.join();
+  }
 };
 
 // An issuer that always fails, to exercise backoff and failover.
@@ -149,6 +190,8 @@ class ManagerTest : public ca::testing::AuthorityFixture {
           if (id == "ca:broken") return static_cast<Issuer*>(&broken_);
           if (id == "ca:server") return static_cast<Issuer*>(server_issuer_.get());
           if (id == "ca:held" && held_) return static_cast<Issuer*>(held_.get());
+          if (id == "ca:rec1") return static_cast<Issuer*>(&rec1_);
+          if (id == "ca:rec2") return static_cast<Issuer*>(&rec2_);
           return NotFoundError("no issuer " + id);
         },
         [this](const nlohmann::json&,
@@ -194,6 +237,8 @@ class ManagerTest : public ca::testing::AuthorityFixture {
   std::unique_ptr<CaIssuer> ca_issuer_;
   std::unique_ptr<CaIssuer> server_issuer_;
   std::unique_ptr<HeldIssuer> held_;
+  RecordingIssuer rec1_{"ca:rec1", ca_issuer_};
+  RecordingIssuer rec2_{"ca:rec2", server_issuer_};
   BrokenIssuer broken_;
   DeployLog deploys_;
   std::unique_ptr<Manager> manager_;
@@ -361,6 +406,23 @@ TEST_F(ManagerTest, ChangedIssuerIsReissuedOnce) {
   EXPECT_EQ(Issued("api"), 2u);
 }
 
+TEST_F(ManagerTest, ReplacesGoesOnlyToTheIssuerOfTheCertificateInService) {
+  auto spec = Spec();
+  spec.issuer = "ca:rec1";
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  ASSERT_OK(manager_->RequestRenewal("api", true));
+  manager_->RunOnce();
+  EXPECT_EQ(rec1_.with_replaces, (std::vector<bool>{false, true}))
+      << "a renewal by the same issuer names the certificate it replaces";
+  spec.issuer = "ca:rec2";
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  EXPECT_EQ(rec2_.with_replaces, (std::vector<bool>{false}))
+      << "another issuer never issued the certificate in service";
+  EXPECT_EQ(Issued("api"), 3u);
+}
+
 TEST_F(ManagerTest, CertificateFromTheFallbackIssuerWaitsForItsRenewal) {
   ASSERT_OK(manager_->Configure({Spec()}));
   manager_->RunOnce();
@@ -446,6 +508,7 @@ TEST_F(ManagerTest, ASlowIssuanceDoesNotHoldUpTheOthers) {
   slow.issuer = "ca:held";
   ASSERT_OK(manager_->Configure({slow, Spec("b-fast"), Spec("c-fast")}));
   std::thread pass([&] { manager_->RunOnce(); });
+  PassGuard guard{*held_, pass};
   ASSERT_TRUE(held_->WaitUntilWaiting());
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while ((Active("b-fast").empty() || Active("c-fast").empty()) &&
@@ -467,6 +530,7 @@ TEST_F(ManagerTest, ReconfigureDuringAPassWaitsForTheEntrysWorker) {
   slow.issuer = "ca:held";
   ASSERT_OK(manager_->Configure({slow}));
   std::thread pass([&] { manager_->RunOnce(); });
+  PassGuard guard{*held_, pass};
   ASSERT_TRUE(held_->WaitUntilWaiting());
   // SIGHUP while the entry is being issued: returns at once, changes nothing under the worker.
   auto changed = slow;
@@ -476,12 +540,36 @@ TEST_F(ManagerTest, ReconfigureDuringAPassWaitsForTheEntrysWorker) {
   held_->Open();
   pass.join();
   EXPECT_EQ(manager_->Get("a-slow")->domains.size(), 2u);
-  EXPECT_TRUE(manager_->HasPendingRequests());
   ASSERT_EQ(Active("a-slow").size(), 1u);
   EXPECT_EQ(Active("a-slow")[0].sans.size(), 1u) << "issued for the declaration it started with";
   manager_->RunOnce();
   ASSERT_EQ(Active("a-slow").size(), 1u);
   EXPECT_EQ(Active("a-slow")[0].sans.size(), 2u) << "the next pass issues the new names";
+}
+
+TEST_F(ManagerTest, CertificatesSharingANameAreNotIssuedAtOnce) {
+  held_ = std::make_unique<HeldIssuer>(*ca_issuer_);
+  // An RSA and an ECDSA certificate for the same name: their challenges would collide.
+  auto rsa = Spec("rsa");
+  rsa.domains = {"shared.svc.internal"};
+  rsa.issuer = "ca:held";
+  auto ecdsa = rsa;
+  ecdsa.name = "ecdsa";
+  auto other = Spec("other");
+  other.issuer = "ca:held";
+  ASSERT_OK(manager_->Configure({rsa, ecdsa, other}));
+  std::thread pass([&] { manager_->RunOnce(); });
+  PassGuard guard{*held_, pass};
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (held_->most_inside() < 2 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(held_->most_inside(), 2) << "'other' is issued beside one of rsa/ecdsa";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // time for a wrong overlap
+  EXPECT_EQ(held_->most_inside(), 2) << "the other of rsa/ecdsa waits for the shared name";
+  held_->Open();
+  pass.join();
+  for (const char* name : {"rsa", "ecdsa", "other"}) EXPECT_EQ(Active(name).size(), 1u) << name;
 }
 
 TEST_F(ManagerTest, DeploysRunOneAtATime) {
