@@ -471,6 +471,41 @@ TEST_F(ManagerTest, DeployRetriesWaitForTheEndOfAChangeFreeze) {
   EXPECT_EQ(Issued("api"), 2u);
 }
 
+TEST_F(ManagerTest, LiftingAFreezeReleasesTheHeldDeployAtOnce) {
+  const TimePoint t0 = clock_->Now();
+  auto spec = Spec();
+  spec.renewal.freezes = {{t0 + hours(12) + minutes(40), t0 + hours(16), "launch"}};
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  clock_->Set(*manager_->Get("api")->next_renewal_at);
+  deploys_.fail_verify = 1000;
+  manager_->RunOnce();
+  const std::string second = Active("api")[0].serial_hex;
+  clock_->Set(t0 + hours(13));
+  manager_->RunOnce();  // held until 16h
+  ASSERT_NE(Live(), second);
+  deploys_.fail_verify = 0;
+  spec.renewal.freezes.clear();  // SIGHUP: the freeze is called off
+  ASSERT_OK(manager_->Configure({spec}));
+  manager_->RunOnce();
+  EXPECT_EQ(Live(), second) << "deployed at the next pass, not at the old freeze end";
+}
+
+TEST_F(ManagerTest, RemovedTargetsLeaveNoRetryBehind) {
+  deploys_.fail_verify = 1000;
+  ASSERT_OK(manager_->Configure({Spec()}));
+  manager_->RunOnce();
+  ASSERT_EQ(manager_->Get("api")->status, "failing");
+  auto spec = Spec();
+  spec.deploy.clear();  // the failing target is taken out of the config
+  ASSERT_OK(manager_->Configure({spec}));
+  clock_->Advance(minutes(10));
+  manager_->RunOnce();
+  const TimePoint wake = manager_->RunOnce();
+  EXPECT_GE(wake, clock_->Now() + minutes(1)) << "no wake-up loop on a retry that is gone";
+  EXPECT_EQ(manager_->Get("api")->status, "valid");
+}
+
 TEST_F(ManagerTest, FreezeDoesNotHoldADeployTheConsumerCannotWaitFor) {
   const TimePoint t0 = clock_->Now();
   auto spec = Spec();
