@@ -93,14 +93,15 @@ class LifecycleE2E : public ::testing::Test {
   // The config: two internal-CA certificates with `lifetime`, deployed to nginx and HAProxy,
   // plus (when given) one from Pebble deployed to files.
   void WriteConfig(const std::string& lifetime, const testing::PebbleFixture* pebble,
-                   bool lb_from_acme = false) {
+                   bool lb_from_acme = false, const std::string& acme_issuer = "acme:pebble") {
     std::string c = "state_dir = \"" + tmp_.Path("state") +
                     "\"\nlisten = \"127.0.0.1:" + std::to_string(api_port_) + "\"\n";
     if (pebble != nullptr) {
       c += "[acme]\nca_bundle = \"" + pebble->ca_bundle() +
            "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(pebble->http_port()) +
            "\"\n[acme.accounts.pebble]\nserver = \"" + pebble->directory_url() +
-           "\"\nemail = \"ops@example.com\"\n";
+           "\"\nemail = \"ops@example.com\"\n[acme.accounts.other]\nserver = \"" +
+           pebble->directory_url() + "\"\nemail = \"other@example.com\"\n";
     }
     c += "[[certificate]]\nname = \"web\"\ndomains = [\"web.test\"]\nissuer = \"ca:server\"\n"
          "lifetime = \"" +
@@ -117,8 +118,9 @@ class LifecycleE2E : public ::testing::Test {
          "\"\n  verify_addr = \"127.0.0.1:" + std::to_string(haproxy_port_) +
          "\"\n  verify_sni = \"lb.test\"\n";
     if (pebble != nullptr) {
-      c += "[[certificate]]\nname = \"acme\"\ndomains = [\"acme.test\"]\nissuer = "
-           "\"acme:pebble\"\nsolver = \"http-01\"\n  [[certificate.deploy]]\n  type = "
+      c += "[[certificate]]\nname = \"acme\"\ndomains = [\"acme.test\"]\nissuer = \"" +
+           acme_issuer +
+           "\"\nsolver = \"http-01\"\n  [[certificate.deploy]]\n  type = "
            "\"files\"\n  dir = \"" +
            certs_ + "\"\n";
     }
@@ -311,6 +313,40 @@ TEST_F(LifecycleE2E, AcmeCertificateForcedThroughTheCliReachesHaproxyWithoutRelo
     EXPECT_EQ(c.value("status", ""), "valid");
   }
   EXPECT_TRUE(found) << ls;
+}
+
+// Moving a certificate to another ACME account (staging -> production in real life): a
+// SIGHUP with the new issuer re-issues it through that account at once. (That the old
+// certificate is not named in `replaces` is pinned by the manager's unit test: the packaged
+// Pebble accepts a `replaces` from another account, so it would not show here.)
+TEST_F(LifecycleE2E, AcmeCertificateMovesToAnotherAccountWhenItsIssuerChanges) {
+  if (!testing::PebbleFixture::Installed()) GTEST_SKIP() << "pebble is not installed";
+  auto pebble = testing::PebbleFixture::Start();
+  ASSERT_OK(pebble);
+  WriteConfig("1h", pebble->get());
+  StartDaemon();
+  if (HasFatalFailure()) return;
+  const std::string first = WaitDeployed("acme", seconds(90));
+  ASSERT_FALSE(first.empty()) << Log();
+
+  WriteConfig("1h", pebble->get(), /*lb_from_acme=*/false, "acme:other");
+  daemon_->Signal(SIGHUP);
+  std::string second;
+  for (auto until = std::chrono::steady_clock::now() + seconds(90);
+       std::chrono::steady_clock::now() < until;) {
+    second = WaitDeployed("acme", seconds(5));
+    if (!second.empty() && second != first) break;
+  }
+  ASSERT_NE(second, first) << Log();
+  ASSERT_FALSE(second.empty()) << Log();
+  ExpectLiveFilesMatch("acme");
+  const std::string log = Log();
+  EXPECT_NE(log.find("the issuer changed (acme:pebble -> acme:other)"), std::string::npos) << log;
+  EXPECT_EQ(Sql("SELECT count(*) FROM acme_accounts"), "2");
+  EXPECT_EQ(Sql("SELECT a.contact FROM acme_orders o JOIN acme_accounts a ON a.id = o.account_id "
+                "WHERE o.certificate_name = 'acme' ORDER BY o.id DESC LIMIT 1"),
+            "mailto:other@example.com");
+  EXPECT_EQ(Managed("acme").value("issuer", ""), "acme:other");
 }
 
 TEST_F(LifecycleE2E, CertificatesAddedThroughTheCliAreManagedAndPersist) {
