@@ -91,23 +91,29 @@ Result<store::AlertRecord> AlertEngine::Notify(store::AlertRecord record, bool r
     }
   }
   if (!progressed && !complete) return record;
-  // Re-read in the write's transaction so an acknowledgement (admin API) cannot slip in
-  // between and be overwritten; only our fields change.
-  const TimePoint now = clock_.Now();
-  RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
-    auto fresh = tx.GetAlert(record.id);
-    json merged = details;
-    if (fresh.ok()) {
-      merged = Details(*fresh);
-      record.acknowledged_at = fresh->acknowledged_at;
-      record.acknowledged_by = fresh->acknowledged_by;
-    }
+  if (complete) (resolved ? record.resolved_notified_at : record.notified_at) = clock_.Now();
+  details[field] = done;
+  record.details_json = details.dump();
+  RETURN_IF_ERROR(WriteKeepingAck(record, [&](const store::AlertRecord& fresh) {
+    json merged = Details(fresh);  // what other notices recorded meanwhile
     merged[field] = done;
     record.details_json = merged.dump();
-    if (complete) (resolved ? record.resolved_notified_at : record.notified_at) = now;
-    return tx.PutAlert(record).status();
   }));
   return record;
+}
+
+Status AlertEngine::WriteKeepingAck(store::AlertRecord& record,
+                                    const std::function<void(const store::AlertRecord&)>& merge) {
+  // The row is read again in the write's transaction, so an acknowledgement (admin API, in a
+  // transaction of its own) cannot come in between and be overwritten.
+  return store_.RunInTransaction([&](store::Store& tx) -> Status {
+    if (auto fresh = tx.GetAlert(record.id); fresh.ok()) {
+      record.acknowledged_at = fresh->acknowledged_at;
+      record.acknowledged_by = fresh->acknowledged_by;
+      if (merge) merge(*fresh);
+    }
+    return tx.PutAlert(record).status();
+  });
 }
 
 Status AlertEngine::RemindIfDue(const store::AlertRecord& record, TimePoint now,
@@ -228,15 +234,8 @@ Result<EvaluationSummary> AlertEngine::Evaluate(const AlertSnapshot& snapshot) {
     const bool quiet = superseded.contains(key) || !announced;
     // A tighter threshold took over (its own notice says more), or nobody heard of it.
     if (quiet) a.resolved_notified_at = now;
-    // Keep an acknowledgement that came in since the list was read (read and write in one
-    // transaction, so none can come in between).
-    RETURN_IF_ERROR(store_.RunInTransaction([&](store::Store& tx) -> Status {
-      if (auto fresh = tx.GetAlert(a.id); fresh.ok()) {
-        a.acknowledged_at = fresh->acknowledged_at;
-        a.acknowledged_by = fresh->acknowledged_by;
-      }
-      return tx.PutAlert(a).status();
-    }));
+    // Keep an acknowledgement that came in since the list was read.
+    RETURN_IF_ERROR(WriteKeepingAck(a));
     if (!quiet) RETURN_IF_ERROR(Notify(a, true, summary).status());
   }
 

@@ -61,6 +61,10 @@ class AlertEngine {
   // A reminder of an open, unacknowledged alert whose last notice is repeat_interval old, to
   // the channels that announced it.
   Status RemindIfDue(const store::AlertRecord& record, TimePoint now, EvaluationSummary& summary);
+  // Writes `record` with the acknowledgement of the stored row (read in the same transaction);
+  // `merge` may take more from that row.
+  Status WriteKeepingAck(store::AlertRecord& record,
+                         const std::function<void(const store::AlertRecord&)>& merge = nullptr);
 
   store::Store& store_;
   Clock& clock_;

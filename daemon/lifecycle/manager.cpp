@@ -69,13 +69,6 @@ pins::PinSetState ToPinState(const std::vector<store::PinSetRecord>& rows) {
   return state;
 }
 
-bool SameFreezes(const std::vector<renewal::ChangeFreeze>& a,
-                 const std::vector<renewal::ChangeFreeze>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-    return x.start == y.start && x.end == y.end && x.name == y.name;
-  });
-}
-
 }  // namespace
 
 // Runtime state of one declared certificate. Guarded by Manager::mu_ except `spec`, which the
@@ -156,26 +149,21 @@ class Manager::NameClaim {
 };
 
 Manager::NameClaim Manager::ClaimNames(const std::vector<std::string>& names) {
-  std::vector<std::string> lower;
-  for (const auto& n : names) {
-    std::string l = n;
-    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    lower.push_back(std::move(l));
-  }
+  // The config already lowercases DNS names, so equal names compare equal here.
   std::unique_lock lock(names_mu_);
   // All at once or none: a claim never holds some names while waiting for others, so two
   // issuances cannot wait on each other.
   names_cv_.wait(lock, [&] {
-    return std::none_of(lower.begin(), lower.end(),
+    return std::none_of(names.begin(), names.end(),
                         [&](const std::string& n) { return issuing_names_.contains(n); });
   });
-  issuing_names_.insert(lower.begin(), lower.end());
-  return NameClaim(*this, std::move(lower));
+  issuing_names_.insert(names.begin(), names.end());
+  return NameClaim(*this, names);
 }
 
 void Manager::ApplySpec(Entry& e, const config::CertificateConfig& spec) {
   if (e.spec.domains != spec.domains) e.plan.reset();
-  if (e.deploy_deferred_until && !SameFreezes(e.spec.renewal.freezes, spec.renewal.freezes)) {
+  if (e.deploy_deferred_until && e.spec.renewal.freezes != spec.renewal.freezes) {
     // The freeze holding a deploy may be gone or shorter now: decide again at the next pass.
     e.deploy_retry_at.reset();
     e.deploy_deferred_until.reset();

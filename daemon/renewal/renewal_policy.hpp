@@ -61,6 +61,7 @@ struct ChangeFreeze {
   TimePoint start;
   TimePoint end;
   std::string name;  // e.g. "black-friday"; quoted in the explanation
+  bool operator==(const ChangeFreeze&) const = default;
 };
 
 struct RenewalPolicy {
